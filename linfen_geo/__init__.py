@@ -1,0 +1,110 @@
+"""linfen_geo: spatial analysis for Linfen city's ecological protection plan.
+
+Load the plan's layers, measure coverage and overlaps, check a project's
+siting against red lines and protected zones, and report corridor greening.
+
+Importing the package is cheap: heavy modules load on first use.
+
+Examples
+--------
+>>> import linfen_geo as lg
+>>> "counties" in lg.catalog()["name"].tolist()
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from linfen_geo.errors import (
+    CRSError,
+    CRSMismatchError,
+    DataMissingError,
+    GeographicCRSError,
+    InputError,
+    LayerNotFoundError,
+    LinfenGeoError,
+    SchemaError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported lazily, on first attribute access)
+_LAZY = {
+    # catalog
+    "catalog": "linfen_geo.layer_catalog",
+    "load": "linfen_geo.layer_catalog",
+    "use": "linfen_geo.layer_catalog",
+    "reset": "linfen_geo.layer_catalog",
+    "use_plan": "linfen_geo.layer_catalog",
+    "get_catalog": "linfen_geo.layer_catalog",
+    "Catalog": "linfen_geo.layer_catalog",
+    "load_plan": "linfen_geo.plan",
+    # CRS and units
+    "STORAGE_CRS": "linfen_geo.crs",
+    "AREA_CRS": "linfen_geo.crs",
+    "AREA_CRS_NAME": "linfen_geo.crs",
+    "WORK_CRS": "linfen_geo.crs",
+    "WORK_CRS_NAME": "linfen_geo.crs",
+    "GK_ZONE_CRS": "linfen_geo.crs",
+    "area_m2": "linfen_geo.crs",
+    "length_m": "linfen_geo.crs",
+    "buffer_m": "linfen_geo.crs",
+    "to_area_crs": "linfen_geo.crs",
+    "to_work_crs": "linfen_geo.crs",
+    "ensure_same_crs": "linfen_geo.crs",
+    "M2_PER_MU": "linfen_geo.units",
+    "convert_area": "linfen_geo.units",
+    "add_area_columns": "linfen_geo.units",
+    # maps
+    "plot_layers": "linfen_geo.plot",
+    "use_cjk_font": "linfen_geo.plot",
+}
+
+__all__ = [
+    "CRSError",
+    "CRSMismatchError",
+    "DataMissingError",
+    "GeographicCRSError",
+    "InputError",
+    "LayerNotFoundError",
+    "LinfenGeoError",
+    "SchemaError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'linfen_geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.crs import (  # noqa: F401
+        AREA_CRS,
+        AREA_CRS_NAME,
+        GK_ZONE_CRS,
+        STORAGE_CRS,
+        WORK_CRS,
+        WORK_CRS_NAME,
+        area_m2,
+        buffer_m,
+        ensure_same_crs,
+        length_m,
+        to_area_crs,
+        to_work_crs,
+    )
+    from linfen_geo.plan import load_plan  # noqa: F401
+    from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
+    from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401

@@ -1,0 +1,249 @@
+"""CRS constants and guards: the one place that decides which CRS does what.
+
+linfen_geo uses three coordinate reference systems, each for one job:
+
+``STORAGE_CRS`` (EPSG:4326, WGS 84 lon/lat)
+    Every layer the catalog returns is in this CRS. The shipped base data are
+    WGS 84; official CGCS2000 data (EPSG:4490) are accepted and reprojected on
+    load (CGCS2000 and WGS 84 agree to a few centimetres here).
+``AREA_CRS`` (Albers equal-area on the CGCS2000 ellipsoid, tuned to Linfen)
+    Every area the library reports is computed here. An equal-area projection
+    gives ellipsoidal areas (to ~1e-9 relative), unlike Gauss-Kruger, whose
+    scale error grows to ~0.04 % in area at the edge of the 3-degree zone.
+``WORK_CRS`` (EPSG:4546, CGCS2000 / 3-degree Gauss-Kruger CM 111E)
+    Buffers, distances, lengths and terrain rasters: conformal, the CRS
+    planners' coordinates come in. ``GK_ZONE_CRS`` (EPSG:4525) is the same
+    projection with the zone number 37 prefixed to the easting.
+
+Metric operations in a geographic CRS raise :class:`GeographicCRSError`;
+combining layers in different CRSs raises :class:`CRSMismatchError` unless
+the caller asks for reprojection.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> from linfen_geo.crs import area_m2
+>>> sq = gpd.GeoSeries([box(0, 0, 100, 100)], crs="EPSG:4546")
+>>> float(area_m2(sq).sum())
+10000.0
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pyproj import CRS
+
+from linfen_geo.errors import CRSError, CRSMismatchError, GeographicCRSError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = [
+    "AREA_CRS",
+    "AREA_CRS_NAME",
+    "GK_ZONE_CRS",
+    "STORAGE_CRS",
+    "WORK_CRS",
+    "WORK_CRS_NAME",
+    "area_m2",
+    "as_crs",
+    "buffer_m",
+    "crs_label",
+    "ensure_same_crs",
+    "length_m",
+    "require_crs",
+    "require_projected",
+    "to_area_crs",
+    "to_work_crs",
+]
+
+STORAGE_CRS = CRS.from_epsg(4326)
+
+AREA_CRS_NAME = "CGCS2000 / Linfen Albers equal-area (lon_0 111.5E, lat_1 35.4N, lat_2 36.9N)"
+AREA_CRS = CRS.from_proj4(
+    "+proj=aea +lat_0=0 +lon_0=111.5 +lat_1=35.4 +lat_2=36.9 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+)
+
+WORK_CRS = CRS.from_epsg(4546)
+WORK_CRS_NAME = "EPSG:4546 CGCS2000 / 3-degree Gauss-Kruger CM 111E"
+GK_ZONE_CRS = CRS.from_epsg(4525)
+
+
+def as_crs(crs: Any) -> CRS:
+    """Parse anything pyproj understands into a :class:`pyproj.CRS`.
+
+    Raises
+    ------
+    CRSError
+        If ``crs`` is None or not understood.
+
+    Examples
+    --------
+    >>> as_crs(4546).to_epsg()
+    4546
+    """
+    if crs is None:
+        raise CRSError("no CRS given: pass an EPSG code such as 4326 or 4546")
+    if isinstance(crs, CRS):
+        return crs
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises CRSError of its own, plus others
+        raise CRSError(f"unknown CRS {crs!r}: give an EPSG code (e.g. 4490, 4546) or a WKT/PROJ string") from exc
+
+
+def crs_label(crs: Any) -> str:
+    """Short human-readable label for a CRS, e.g. ``'EPSG:4546'`` or the area CRS name.
+
+    Examples
+    --------
+    >>> crs_label(4326)
+    'EPSG:4326'
+    >>> crs_label(AREA_CRS) == AREA_CRS_NAME
+    True
+    """
+    crs = as_crs(crs)
+    if crs == AREA_CRS:
+        return AREA_CRS_NAME
+    epsg = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _crs_of(obj: Any) -> CRS | None:
+    crs = getattr(obj, "crs", None)
+    if crs is None and hasattr(obj, "rio"):
+        crs = obj.rio.crs
+    return None if crs is None else as_crs(crs)
+
+
+def require_crs(obj: Any, what: str = "this layer") -> CRS:
+    """Return the CRS of ``obj``; raise :class:`CRSError` if it has none."""
+    crs = _crs_of(obj)
+    if crs is None:
+        raise CRSError(f"{what} has no CRS: set one with .set_crs(EPSG) before using it")
+    return crs
+
+
+def require_projected(obj: Any, operation: str = "area") -> CRS:
+    """Return the CRS of ``obj`` if it is projected; raise otherwise.
+
+    Parameters
+    ----------
+    obj
+        A GeoDataFrame, GeoSeries or DataArray with a CRS.
+    operation
+        What the caller is about to compute, used in the message.
+
+    Raises
+    ------
+    GeographicCRSError
+        If the CRS is geographic (degrees), naming the fix.
+    CRSError
+        If there is no CRS at all.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> require_projected(gpd.GeoSeries([Point(111, 36)], crs=4326))
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.GeographicCRSError: cannot compute area in EPSG:4326: its units are degrees, ...
+    """
+    crs = require_crs(obj, f"the input to {operation}")
+    if not crs.is_projected:
+        fix = (
+            "reproject first: obj.to_crs(linfen_geo.AREA_CRS) for areas, "
+            "obj.to_crs(linfen_geo.WORK_CRS) (EPSG:4546) for lengths, buffers and distances"
+        )
+        raise GeographicCRSError(
+            f"cannot compute {operation} in {crs_label(crs)}: its units are degrees, not metres; {fix}"
+        )
+    return crs
+
+
+def ensure_same_crs(*layers: Any, reproject: bool = False) -> list[Any]:
+    """Check that every layer shares one CRS, or reproject them to the first's.
+
+    Parameters
+    ----------
+    *layers
+        GeoDataFrames/GeoSeries, each with a CRS.
+    reproject
+        If True, reproject every layer to the CRS of the first instead of raising.
+
+    Returns
+    -------
+    list
+        The layers, reprojected where asked.
+
+    Raises
+    ------
+    CRSMismatchError
+        If CRSs differ and ``reproject`` is False.
+    """
+    if not layers:
+        return []
+    target = require_crs(layers[0], "the first layer")
+    out = [layers[0]]
+    for i, layer in enumerate(layers[1:], start=2):
+        crs = require_crs(layer, f"layer {i}")
+        if crs == target:
+            out.append(layer)
+        elif reproject:
+            out.append(layer.to_crs(target))
+        else:
+            raise CRSMismatchError(
+                f"layer {i} is in {crs_label(crs)} but layer 1 is in {crs_label(target)}: "
+                "reproject one of them, or pass reproject=True"
+            )
+    return out
+
+
+def to_area_crs(obj: Any) -> Any:
+    """Reproject a GeoDataFrame/GeoSeries to :data:`AREA_CRS` (no-op if already there)."""
+    return obj if require_crs(obj) == AREA_CRS else obj.to_crs(AREA_CRS)
+
+
+def to_work_crs(obj: Any) -> Any:
+    """Reproject a GeoDataFrame/GeoSeries to :data:`WORK_CRS` (no-op if already there)."""
+    return obj if require_crs(obj) == WORK_CRS else obj.to_crs(WORK_CRS)
+
+
+def _geoms(obj: Any) -> Any:
+    return obj.geometry if hasattr(obj, "geometry") else obj
+
+
+def area_m2(obj: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Area of each feature in square metres; refuses a geographic CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> float(area_m2(gpd.GeoSeries([box(0, 0, 10, 20)], crs=AREA_CRS)).iloc[0])
+    200.0
+    """
+    require_projected(obj, "area")
+    return _geoms(obj).area
+
+
+def length_m(obj: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Length of each feature in metres; refuses a geographic CRS."""
+    require_projected(obj, "length")
+    return _geoms(obj).length
+
+
+def buffer_m(obj: gpd.GeoDataFrame | gpd.GeoSeries, distance: float | np.ndarray, **kwargs: Any) -> gpd.GeoSeries:
+    """Buffer each feature by ``distance`` metres; refuses a geographic CRS.
+
+    Extra keyword arguments go to :meth:`geopandas.GeoSeries.buffer`
+    (``quad_segs``, ``cap_style`` ...).
+    """
+    require_projected(obj, "buffer")
+    kwargs.setdefault("quad_segs", 16)
+    return _geoms(obj).buffer(distance, **kwargs)

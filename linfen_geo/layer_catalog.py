@@ -1,0 +1,549 @@
+"""The layer catalog: the one place that knows where each layer comes from.
+
+A layer is a shipped file (``real`` base data), the product of a builder
+(``illustrative`` or derived layers, built from other layers and the plan file,
+cached on disk), or a user's replacement (``official`` data, or any file the
+user brings). Analyses ask the catalog for layers; they never open files.
+
+Examples
+--------
+>>> import linfen_geo as lg
+>>> counties = lg.load("counties")
+>>> len(counties)
+17
+>>> str(counties.crs)
+'EPSG:4326'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from linfen_geo import config as _config
+from linfen_geo.crs import STORAGE_CRS, crs_label
+from linfen_geo.errors import DataMissingError, InputError, LayerNotFoundError, LinfenGeoError, SchemaError
+from linfen_geo.outputs import atomic_write
+from linfen_geo.plan import load_plan, plan_section_digest
+from linfen_geo.schema import Schema, validate_raster, validate_vector
+
+__all__ = ["Catalog", "LayerSpec", "Replacement", "catalog", "get_catalog", "load", "reset", "use", "use_plan"]
+
+STATUSES = ("official", "real", "derived", "illustrative")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A catalog entry, read from ``catalog.toml``."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    kind: str  # vector | raster
+    file: str | None = None
+    builder: str | None = None
+    inputs: tuple[str, ...] = ()
+    plan: tuple[str, ...] = ()
+    schema: Schema = field(default_factory=Schema)
+    rename: Mapping[str, str] = field(default_factory=dict)
+    id: str | None = None
+    units: str | None = None
+    classes: str | None = None
+    status: str | None = None
+    source: str | None = None
+    licence: str | None = None
+    accuracy: str | None = None
+
+    @classmethod
+    def from_toml(cls, name: str, entry: dict[str, Any]) -> LayerSpec:
+        schema = Schema(
+            geometry=tuple(entry.get("geometry", ())),
+            columns=dict(entry.get("columns", {})),
+            defaults=dict(entry.get("defaults", {})),
+        )
+        return cls(
+            name=name,
+            title_zh=entry["title_zh"],
+            title_en=entry["title_en"],
+            kind=entry["kind"],
+            file=entry.get("file"),
+            builder=entry.get("builder"),
+            inputs=tuple(entry.get("inputs", ())),
+            plan=tuple(entry.get("plan", ())),
+            schema=schema,
+            rename=dict(entry.get("rename", {})),
+            id=entry.get("id"),
+            units=entry.get("units"),
+            classes=entry.get("classes"),
+            status=entry.get("status"),
+            source=entry.get("source"),
+            licence=entry.get("licence"),
+            accuracy=entry.get("accuracy"),
+        )
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A user's file standing in for a catalog layer."""
+
+    path: Path
+    status: str = "official"
+    source: str | None = None
+    licence: str | None = None
+    accuracy: str | None = None
+    crs: Any = None
+    layer: str | int | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)  # schema column -> user column
+    encoding: str | None = None
+    classes: str | None = None
+
+
+def _sha256_path(path: Path) -> str:
+    """Content hash of a file, a shapefile with its sidecars, or a folder (File GDB)."""
+    h = hashlib.sha256()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+    elif path.suffix.lower() == ".shp":
+        files = sorted(p for p in path.parent.glob(path.stem + ".*") if p.is_file())
+    else:
+        files = [path]
+    for f in files:
+        h.update(f.name.encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+class BuildContext:
+    """What a builder sees: the catalog's layers, the plan and its own spec."""
+
+    def __init__(self, catalog: Catalog, spec: LayerSpec):
+        self._catalog = catalog
+        self.spec = spec
+        self.plan = catalog.plan
+
+    def load(self, name: str) -> Any:
+        """Load an input layer (it must be declared in the spec's ``inputs``)."""
+        if name not in self.spec.inputs:
+            raise LinfenGeoError(f"builder of {self.spec.name!r} read {name!r} without declaring it in inputs")
+        return self._catalog.load(name)
+
+    def status_of(self, name: str) -> str:
+        """Status of an input layer (``official``, ``real``, ``derived``, ``illustrative``)."""
+        return self._catalog.status(name)
+
+
+class Catalog:
+    """Registry of layers with their provenance, schemas and user replacements.
+
+    Parameters
+    ----------
+    data_dir, cache_dir
+        Override where shipped data live and where built layers are cached.
+    config
+        A parsed config (see :mod:`linfen_geo.config`); read from disk by default.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+        config: dict[str, Any] | None = None,
+    ):
+        cfg = _config.read_config() if config is None else config
+        self.data_dir = Path(data_dir) if data_dir else _config.data_dir(cfg)
+        self.cache_dir = Path(cache_dir) if cache_dir else _config.cache_dir(cfg)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        entries = tomllib.loads((_config.PACKAGE_DIR / "catalog.toml").read_text(encoding="utf-8"))["layers"]
+        self.specs: dict[str, LayerSpec] = {n: LayerSpec.from_toml(n, e) for n, e in entries.items()}
+        self.sources: dict[str, dict[str, Any]] = tomllib.loads(
+            (self.data_dir / "sources.toml").read_text(encoding="utf-8")
+        )
+        self.replacements: dict[str, Replacement] = {}
+        self._plan_path: str | None = cfg.get("plan")
+        self.plan = load_plan(self._plan_path)
+        self._memo: dict[str, tuple[str, Any]] = {}
+        self._fp_memo: dict[tuple[str, float, int], str] = {}
+        self.build_seconds: dict[str, float] = {}
+        for name, entry in cfg.get("layers", {}).items():
+            entry = dict(entry)
+            self.use(name, entry.pop("path"), **entry)
+
+    # ---------------------------------------------------------------- registry
+    def spec(self, name: str) -> LayerSpec:
+        """The catalog entry of ``name``."""
+        try:
+            return self.specs[name]
+        except KeyError:
+            raise LayerNotFoundError(f"no layer named {name!r}; known layers: {', '.join(self.specs)}") from None
+
+    def names(self) -> list[str]:
+        """All layer names, in catalog order."""
+        return list(self.specs)
+
+    def use(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        status: str = "official",
+        source: str | None = None,
+        licence: str | None = None,
+        accuracy: str | None = None,
+        crs: Any = None,
+        layer: str | int | None = None,
+        columns: Mapping[str, str] | None = None,
+        encoding: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Replace layer ``name`` by a user's file, validated like the original.
+
+        Parameters
+        ----------
+        name
+            Catalog layer to replace (``redlines``, ``dem``, ``corridor_roads`` ...).
+        path
+            Vector file (GeoJSON, GeoPackage, shapefile, File GDB, KML ...) or raster (GeoTIFF).
+        status
+            ``official`` (default) or another status from :data:`STATUSES`.
+        source, licence, accuracy
+            Provenance shown in the catalog; ``source`` defaults to the path.
+        crs
+            CRS to assume when the file has none.
+        layer
+            Layer inside a GeoPackage or File GDB.
+        columns
+            ``{schema column: your column}`` when your names differ.
+        encoding
+            Attribute encoding of a shapefile without ``.cpg`` (e.g. ``"gbk"``).
+        classes
+            Class scheme of a land-cover raster (``igbp``, ``worldcover``, ``clcd``).
+        """
+        spec = self.spec(name)
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise InputError(f"cannot use {path} for layer {name!r}: no such file")
+        if status not in STATUSES:
+            raise InputError(f"status must be one of {STATUSES}, not {status!r}")
+        rep = Replacement(
+            path=path.resolve(),
+            status=status,
+            source=source or str(path),
+            licence=licence,
+            accuracy=accuracy,
+            crs=crs,
+            layer=layer,
+            columns=dict(columns or {}),
+            encoding=encoding,
+            classes=classes or spec.classes,
+        )
+        previous = self.replacements.get(name)
+        self.replacements[name] = rep
+        try:
+            self.load(name)  # validate now, so a bad file fails at use() and not later
+        except BaseException:
+            if previous is None:
+                self.replacements.pop(name, None)
+            else:
+                self.replacements[name] = previous
+            raise
+
+    def reset(self, name: str | None = None) -> None:
+        """Drop the user's replacement of ``name`` (all replacements if None)."""
+        if name is None:
+            self.replacements.clear()
+        else:
+            self.spec(name)
+            self.replacements.pop(name, None)
+
+    def use_plan(self, path: str | os.PathLike[str] | None) -> None:
+        """Use another plan file (None: the packaged one). Built layers rebuild as needed."""
+        self._plan_path = None if path is None else str(path)
+        self.plan = load_plan(self._plan_path)
+
+    # ---------------------------------------------------------------- provenance
+    def status(self, name: str) -> str:
+        """``official``, ``real``, ``derived`` or ``illustrative``."""
+        spec = self.spec(name)
+        if name in self.replacements:
+            return self.replacements[name].status
+        if spec.file:
+            return self.sources.get(spec.file, {}).get("status", "real")
+        if spec.status:
+            return spec.status
+        # a derived layer is as illustrative as its least certain input
+        statuses = {self.status(i) for i in spec.inputs}
+        return "illustrative" if "illustrative" in statuses else "derived"
+
+    def provenance(self, name: str) -> dict[str, Any]:
+        """Source, licence, accuracy and path of a layer, as shown by :meth:`table`."""
+        spec = self.spec(name)
+        if name in self.replacements:
+            rep = self.replacements[name]
+            return {
+                "source": rep.source,
+                "licence": rep.licence or "",
+                "accuracy": rep.accuracy or "",
+                "path": str(rep.path),
+                "replaced": True,
+            }
+        if spec.file:
+            src = self.sources.get(spec.file)
+            if src is None:
+                raise DataMissingError(f"data/sources.toml has no entry for {spec.file}")
+            return {
+                "source": src["source"],
+                "licence": src["licence"],
+                "accuracy": src["accuracy"],
+                "path": str(self.data_dir / spec.file),
+                "replaced": False,
+            }
+        return {
+            "source": spec.source or f"built by {spec.builder} from {', '.join(spec.inputs)}",
+            "licence": spec.licence or "as its inputs",
+            "accuracy": spec.accuracy or "",
+            "path": str(self._cache_path(name)),
+            "replaced": False,
+        }
+
+    # ---------------------------------------------------------------- fingerprints and loading
+    def _file_fp(self, path: Path) -> str:
+        st = path.stat()
+        key = (str(path), st.st_mtime, st.st_size)
+        if key not in self._fp_memo:
+            self._fp_memo[key] = _sha256_path(path)
+        return self._fp_memo[key]
+
+    def fingerprint(self, name: str) -> str:
+        """Content hash of a layer's inputs: changes whenever the layer would change."""
+        spec = self.spec(name)
+        h = hashlib.sha256(name.encode())
+        if name in self.replacements:
+            rep = self.replacements[name]
+            h.update(self._file_fp(rep.path).encode())
+            opts = {k: str(v) for k, v in rep.__dict__.items() if k not in ("path", "source", "licence", "accuracy")}
+            h.update(json.dumps(opts, sort_keys=True).encode())
+        elif spec.file:
+            h.update(self._file_fp(self.data_dir / spec.file).encode())
+        else:
+            module = importlib.import_module(spec.builder.split(":")[0])
+            h.update(spec.builder.encode())
+            h.update(str(getattr(module, "BUILD_VERSION", "0")).encode())
+            h.update(plan_section_digest(self.plan, list(spec.plan)).encode())
+            for dep in spec.inputs:
+                h.update(self.fingerprint(dep).encode())
+        return h.hexdigest()
+
+    def _cache_path(self, name: str, fp: str | None = None) -> Path:
+        fp = fp or self.fingerprint(name)
+        return self.cache_dir / f"{name}-{fp[:16]}.parquet"
+
+    def is_built(self, name: str) -> bool:
+        """True when a built layer is cached for the current inputs."""
+        return self._cache_path(name).exists()
+
+    def load(self, name: str) -> Any:
+        """Load a layer: a GeoDataFrame in EPSG:4326 (vector) or an xarray DataArray (raster).
+
+        Built layers are read from the cache or built (and cached) on first use.
+        """
+        spec = self.spec(name)
+        fp = self.fingerprint(name)
+        memo = self._memo.get(name)
+        if memo and memo[0] == fp:
+            return memo[1].copy()
+        if name in self.replacements:
+            obj = self._read_replacement(spec, self.replacements[name])
+        elif spec.file:
+            obj = self._read_file(
+                spec, self.data_dir / spec.file, label=f"layer {name!r} ({spec.file})", classes=spec.classes
+            )
+        else:
+            obj = self._build(spec, fp)
+        obj.attrs.update(
+            {
+                "layer": name,
+                "status": self.status(name),
+                "title_zh": spec.title_zh,
+                "title_en": spec.title_en,
+                "fingerprint": fp,
+            }
+        )
+        self._memo[name] = (fp, obj)
+        return obj.copy()
+
+    def _read_file(
+        self,
+        spec: LayerSpec,
+        path: Path,
+        *,
+        label: str,
+        crs: Any = None,
+        layer: Any = None,
+        rename: Mapping[str, str] | None = None,
+        encoding: str | None = None,
+        classes: str | None = None,
+    ) -> Any:
+        if not path.exists():
+            raise DataMissingError(f"{label}: file {path} does not exist")
+        if spec.kind == "raster":
+            import rioxarray
+
+            try:
+                masked = spec.units != "class"
+                da = rioxarray.open_rasterio(path, masked=masked)
+            except Exception as exc:
+                raise InputError(f"{label}: cannot read raster {path.name}: {exc}") from None
+            da = validate_raster(da, label=label, crs=crs)
+            da.name = spec.name
+            da.attrs["units"] = spec.units or ""
+            if classes:
+                da.attrs["class_scheme"] = classes
+            return da
+        import geopandas as gpd
+
+        kwargs: dict[str, Any] = {}
+        if layer is not None:
+            kwargs["layer"] = layer
+        if encoding:
+            kwargs["encoding"] = encoding
+        try:
+            gdf = gpd.read_file(path, **kwargs)
+        except Exception as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{label}: cannot read {path.name}: {msg}") from None
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+            raise SchemaError(f"{label}: {path.name} has no geometry")
+        return validate_vector(gdf, spec.schema, label=label, rename=rename or spec.rename, crs=crs)
+
+    def _read_replacement(self, spec: LayerSpec, rep: Replacement) -> Any:
+        rename = {user: schema for schema, user in rep.columns.items()}
+        return self._read_file(
+            spec,
+            rep.path,
+            label=f"layer {spec.name!r} from {rep.path.name}",
+            crs=rep.crs,
+            layer=rep.layer,
+            rename=rename,
+            encoding=rep.encoding,
+            classes=rep.classes,
+        )
+
+    def _build(self, spec: LayerSpec, fp: str) -> Any:
+        import geopandas as gpd
+
+        path = self._cache_path(spec.name, fp)
+        if path.exists():
+            gdf = gpd.read_parquet(path)
+        else:
+            module_name, func_name = spec.builder.split(":")
+            builder = getattr(importlib.import_module(module_name), func_name)
+            t0 = time.perf_counter()
+            gdf = builder(BuildContext(self, spec))
+            self.build_seconds[spec.name] = time.perf_counter() - t0
+            gdf = validate_vector(gdf, spec.schema, label=f"built layer {spec.name!r}")
+            atomic_write(path, lambda tmp: gdf.to_parquet(tmp, index=False, write_covering_bbox=False))
+            gdf = gpd.read_parquet(path)  # what every later load sees, byte for byte
+        if gdf.crs != STORAGE_CRS:
+            raise SchemaError(f"cached layer {path} is not in {crs_label(STORAGE_CRS)}; delete it to rebuild")
+        return gdf
+
+    # ---------------------------------------------------------------- the table
+    def table(self, *, build: bool = False) -> pd.DataFrame:
+        """One row per layer: names, kind, status, provenance, feature count and CRS.
+
+        Parameters
+        ----------
+        build
+            Build (or read from cache) every built layer to report its feature count.
+            Otherwise unbuilt layers show no count.
+        """
+        rows = []
+        for name, spec in self.specs.items():
+            prov = self.provenance(name)
+            count: Any = pd.NA
+            crs = ""
+            geometry = "raster" if spec.kind == "raster" else "/".join(spec.schema.geometry)
+            resolution = prov["accuracy"]
+            if build or name in self.replacements or spec.file or self.is_built(name):
+                obj = self.load(name)
+                if spec.kind == "raster":
+                    res = obj.rio.resolution()
+                    count = int(obj.size)
+                    crs = crs_label(obj.rio.crs)
+                    unit = "deg" if obj.rio.crs.is_geographic else "m"
+                    resolution = f"{abs(res[0]):.6g} x {abs(res[1]):.6g} {unit}; {resolution}"
+                else:
+                    count = len(obj)
+                    crs = crs_label(obj.crs)
+            rows.append(
+                {
+                    "name": name,
+                    "title_zh": spec.title_zh,
+                    "title_en": spec.title_en,
+                    "geometry": geometry,
+                    "status": self.status(name),
+                    "source": prov["source"],
+                    "licence": prov["licence"],
+                    "accuracy": resolution,
+                    "features": count,
+                    "crs": crs,
+                    "path": prov["path"],
+                }
+            )
+        df = pd.DataFrame(rows)
+        df["features"] = df["features"].astype("Int64")
+        return df
+
+
+_CATALOG: Catalog | None = None
+
+
+def get_catalog() -> Catalog:
+    """The session's default catalog (created on first use)."""
+    global _CATALOG
+    if _CATALOG is None:
+        _CATALOG = Catalog()
+    return _CATALOG
+
+
+def catalog(*, build: bool = False) -> pd.DataFrame:
+    """The catalog table: one row per layer with provenance (see :meth:`Catalog.table`)."""
+    return get_catalog().table(build=build)
+
+
+def load(name: str) -> Any:
+    """Load layer ``name`` from the default catalog (see :meth:`Catalog.load`)."""
+    return get_catalog().load(name)
+
+
+def use(name: str, path: str | os.PathLike[str], **options: Any) -> None:
+    """Replace layer ``name`` by your own file (see :meth:`Catalog.use`).
+
+    Examples
+    --------
+    >>> import linfen_geo as lg
+    >>> lg.use("redlines", "official/redlines.shp", source="临汾市自然资源局 2023")  # doctest: +SKIP
+    """
+    get_catalog().use(name, path, **options)
+
+
+def reset(name: str | None = None) -> None:
+    """Drop a replacement made with :func:`use` (all of them if ``name`` is None)."""
+    get_catalog().reset(name)
+
+
+def use_plan(path: str | os.PathLike[str] | None) -> None:
+    """Use an edited plan file for every later build (None: the packaged plan)."""
+    get_catalog().use_plan(path)

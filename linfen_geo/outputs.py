@@ -1,0 +1,174 @@
+"""Writing results: atomic file writes, tables to CSV/XLSX/Markdown, no silent overwrites.
+
+Every writer goes through :func:`atomic_write`: the content is written to a
+temporary file in the target folder and moved into place in one step, so a
+crash never leaves half a file and readers never see one.
+
+Examples
+--------
+>>> import pandas as pd, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> write_table(pd.DataFrame({"a": [1]}), d / "t.csv").name
+'t.csv'
+>>> write_table(pd.DataFrame({"a": [2]}), d / "t.csv")
+Traceback (most recent call last):
+...
+linfen_geo.errors.InputError: ... exists; pass overwrite=True (CLI: --force) to replace it
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from linfen_geo.errors import InputError
+
+__all__ = ["atomic_write", "check_writable", "write_table", "write_tables_xlsx", "write_text"]
+
+
+def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
+    """Refuse to replace an existing file unless ``overwrite`` is set."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists; pass overwrite=True (CLI: --force) to replace it")
+    return path
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp_path)``, then move the temporary file to ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(text: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write UTF-8 text atomically."""
+    path = check_writable(path, overwrite)
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX or Markdown, by extension."""
+    path = check_writable(path, overwrite)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    if suffix == ".xlsx":
+        return write_tables_xlsx({"table": df}, path, overwrite=overwrite)
+    if suffix == ".md":
+        return atomic_write(path, lambda tmp: tmp.write_text(to_markdown(df), encoding="utf-8"))
+    raise InputError(f"cannot write a table as {suffix!r}: use .csv, .xlsx or .md")
+
+
+def write_tables_xlsx(
+    tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write several tables to one XLSX file, one sheet each (sheet names cut to 31 characters)."""
+    path = check_writable(path, overwrite)
+
+    def _write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for name, df in tables.items():
+                df.to_excel(xl, sheet_name=str(name)[:31], index=False)
+
+    return atomic_write(path, _write)
+
+
+def to_markdown(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if pd.isna(v) else format(v, floatfmt)
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    sep = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, sep, *body]) + "\n"
+
+
+class OutputDir:
+    """A folder of generated results that never clobbers files it did not write.
+
+    A re-run may replace the files a previous run listed in ``MANIFEST.json``;
+    any other existing file is left alone (an error) unless ``overwrite`` is set.
+
+    Parameters
+    ----------
+    path
+        The folder (created if needed).
+    overwrite
+        Replace any existing file, ours or not.
+    """
+
+    MANIFEST = "MANIFEST.json"
+
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False):
+        import json
+
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.overwrite = overwrite
+        manifest = self.path / self.MANIFEST
+        self._ours: set[str] = set()
+        if manifest.exists():
+            try:
+                self._ours = set(json.loads(manifest.read_text(encoding="utf-8")).get("files", []))
+            except (ValueError, OSError):
+                self._ours = set()
+        self.written: list[str] = []
+
+    def target(self, name: str) -> Path:
+        """Path for ``name`` inside the folder, checked for overwrite permission."""
+        path = self.path / name
+        if path.exists() and name not in self._ours and not self.overwrite:
+            raise InputError(f"{path} exists and was not written by linfen-geo; pass --force to replace it")
+        if name not in self.written:
+            self.written.append(name)
+        self._save_manifest()
+        return path
+
+    def table(self, df: pd.DataFrame, name: str) -> Path:
+        """Write a table (CSV, XLSX or MD by extension)."""
+        return write_table(df, self.target(name), overwrite=True)
+
+    def tables_xlsx(self, tables: Mapping[str, pd.DataFrame], name: str) -> Path:
+        """Write several tables to one XLSX workbook."""
+        return write_tables_xlsx(tables, self.target(name), overwrite=True)
+
+    def text(self, text: str, name: str) -> Path:
+        """Write UTF-8 text."""
+        return write_text(text, self.target(name), overwrite=True)
+
+    def figure(self, fig: Any, name: str, dpi: int = 150) -> Path:
+        """Save a matplotlib figure (format from the extension) and close it."""
+        import matplotlib.pyplot as plt
+
+        fmt = Path(name).suffix.lstrip(".") or "png"
+        path = atomic_write(self.target(name), lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt))
+        plt.close(fig)
+        return path
+
+    def _save_manifest(self) -> None:
+        import json
+
+        files = sorted(self._ours | set(self.written) | {self.MANIFEST})
+        atomic_write(
+            self.path / self.MANIFEST,
+            lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8"),
+        )

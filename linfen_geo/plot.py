@@ -1,0 +1,276 @@
+"""Static maps: CJK font, map furniture (scale bar, north arrow, legend) and the overview map.
+
+Chinese labels need a font with CJK glyphs: matplotlib's default DejaVu Sans has
+none and draws boxes. :func:`use_cjk_font` registers Noto Sans CJK SC, shipped
+by the ``mplfonts`` package that the setup installs (or the file named by the
+``LINFEN_GEO_FONT`` environment variable), and puts it first in the font list.
+Maps are drawn in EPSG:4546 (CGCS2000 GK CM 111E) so the scale bar is in metres.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+from linfen_geo.crs import WORK_CRS
+from linfen_geo.errors import DataMissingError
+
+__all__ = ["LAYER_STYLES", "add_map_furniture", "cjk_font_path", "plot_layers", "use_cjk_font"]
+
+_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+_font_name: str | None = None
+
+#: how each catalog layer is drawn (presentation only; the plan's content lives in plan.toml)
+LAYER_STYLES: dict[str, dict[str, Any]] = {
+    "counties": {"facecolor": "none", "edgecolor": "#555555", "linewidth": 0.6, "zorder": 5},
+    "rivers": {"color": "#2b7bba", "linewidth": 1.2, "zorder": 6},
+    "county_seats": {"color": "black", "markersize": 10, "zorder": 9},
+    "barriers": {"alpha": 0.30, "linewidth": 0.8, "zorder": 2},
+    "redlines": {"facecolor": "#d7301f", "edgecolor": "#990000", "alpha": 0.45, "linewidth": 0.3, "zorder": 3},
+    "reserves": {"facecolor": "#1a9850", "edgecolor": "#00441b", "alpha": 0.5, "linewidth": 0.6, "zorder": 4},
+    "spring_zones": {"facecolor": "#67a9cf", "edgecolor": "#02818a", "alpha": 0.5, "linewidth": 0.6, "zorder": 4},
+    "corridors": {"facecolor": "#fdae61", "edgecolor": "#d95f02", "alpha": 0.6, "linewidth": 0.5, "zorder": 4},
+    "corridors_terrain": {"facecolor": "none", "edgecolor": "#7570b3", "linewidth": 0.6, "zorder": 4},
+    "corridor_roads": {"color": "#333333", "linewidth": 1.0, "linestyle": "--", "zorder": 7},
+    "mines": {"color": "#6a3d9a", "markersize": 4, "zorder": 8},
+    "river_buffers": {"facecolor": "#2b7bba", "edgecolor": "none", "alpha": 0.6, "zorder": 5},
+}
+
+
+def cjk_font_path() -> Path:
+    """Path of the CJK font file used for Chinese labels.
+
+    Raises
+    ------
+    DataMissingError
+        If neither ``LINFEN_GEO_FONT`` nor the ``mplfonts`` package provides one.
+    """
+    env = os.environ.get("LINFEN_GEO_FONT")
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise DataMissingError(f"LINFEN_GEO_FONT={env} is not a file")
+        return path
+    try:
+        path = Path(str(resources.files("mplfonts") / "fonts" / _FONT_FILE))
+    except ModuleNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise DataMissingError(
+            "no CJK font found: install the 'mplfonts' package (pip install mplfonts) "
+            "or set LINFEN_GEO_FONT to a .otf/.ttf file with Chinese glyphs"
+        )
+    return path
+
+
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default; return its family name.
+
+    Examples
+    --------
+    >>> use_cjk_font()
+    'Noto Sans CJK SC'
+    """
+    global _font_name
+    if _font_name is None:
+        path = cjk_font_path()
+        font_manager.fontManager.addfont(str(path))
+        _font_name = font_manager.FontProperties(fname=str(path)).get_name()
+    families = list(matplotlib.rcParams["font.sans-serif"])
+    if not families or families[0] != _font_name:
+        matplotlib.rcParams["font.sans-serif"] = [_font_name, *[f for f in families if f != _font_name]]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return _font_name
+
+
+def add_map_furniture(
+    ax: plt.Axes,
+    *,
+    scalebar: bool = True,
+    north_arrow: bool = True,
+    legend_handles: Sequence[Any] | None = None,
+    legend_title: str | None = None,
+    legend_loc: str = "lower right",
+) -> None:
+    """Add a scale bar (axes in metres), a north arrow and a legend to a map axes."""
+    if scalebar:
+        from matplotlib_scalebar.scalebar import ScaleBar
+
+        ax.add_artist(ScaleBar(1, units="m", location="lower left", box_alpha=0.7, font_properties={"size": 8}))
+    if north_arrow:
+        ax.annotate(
+            "N 北",
+            xy=(0.96, 0.97),
+            xytext=(0.96, 0.87),
+            xycoords="axes fraction",
+            ha="center",
+            va="center",
+            fontsize=9,
+            arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 9},
+        )
+    if legend_handles:
+        ax.legend(
+            handles=list(legend_handles),
+            loc=legend_loc,
+            fontsize=7,
+            title=legend_title,
+            title_fontsize=8,
+            framealpha=0.85,
+        )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal")
+
+
+def _label(gdf: Any) -> str:
+    status = gdf.attrs.get("status", "")
+    mark = " [示意 illustrative]" if status == "illustrative" else (" [官方 official]" if status == "official" else "")
+    return f"{gdf.attrs.get('title_zh', '')} {gdf.attrs.get('title_en', '')}{mark}".strip()
+
+
+def plot_layers(
+    layers: Sequence[str] | None = None,
+    *,
+    catalog: Any = None,
+    ax: plt.Axes | None = None,
+    out: str | os.PathLike[str] | None = None,
+    title: str | None = None,
+    hillshade: bool = True,
+    dpi: int = 150,
+) -> plt.Figure:
+    """Overview map of catalog layers with Chinese county names, legend, scale bar and north arrow.
+
+    Parameters
+    ----------
+    layers
+        Layer names to draw (vector layers; default: every vector layer with a style).
+    catalog
+        A :class:`~linfen_geo.layer_catalog.Catalog` (default: the session's).
+    ax
+        Axes to draw into; a new figure otherwise.
+    out
+        Write the figure to this PNG path (atomically).
+    title
+        Map title.
+    hillshade
+        Shade the DEM underneath.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from linfen_geo.layer_catalog import get_catalog
+    from linfen_geo.outputs import atomic_write
+
+    cat = catalog or get_catalog()
+    use_cjk_font()
+    if layers is None:
+        layers = [n for n in cat.names() if n in LAYER_STYLES]
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 11), dpi=dpi)
+    fig = fig or ax.figure
+    counties = cat.load("counties").to_crs(WORK_CRS)
+    if hillshade:
+        _draw_hillshade(ax, cat)
+    handles: list[Any] = []
+    for name in layers:
+        gdf = cat.load(name)
+        if cat.spec(name).kind != "vector":
+            continue
+        style = dict(LAYER_STYLES.get(name, {}))
+        g = gdf.to_crs(WORK_CRS)
+        label = _label(gdf)
+        if name == "barriers" and "barrier_id" in g.columns:
+            colors = ["#fee08b", "#66bd63", "#3288bd", "#f46d43"]
+            for i, (_, row) in enumerate(g.iterrows()):  # 3 rows: one colour each
+                c = colors[i % len(colors)]
+                g.iloc[[i]].plot(ax=ax, facecolor=c, edgecolor=c, **style)
+                handles.append(
+                    Patch(
+                        facecolor=c,
+                        alpha=style.get("alpha", 0.3),
+                        label=f"{row.get('name_zh', '')} {row.get('name_en', '')}".strip(),
+                    )
+                )
+            continue
+        gtype = g.geom_type.iloc[0]
+        g.plot(ax=ax, **style)
+        if "Point" in gtype:
+            handles.append(
+                Line2D([], [], marker="o", linestyle="", color=style.get("color", "k"), label=label, markersize=4)
+            )
+        elif "Line" in gtype:
+            handles.append(
+                Line2D([], [], color=style.get("color", "k"), linestyle=style.get("linestyle", "-"), label=label)
+            )
+        else:
+            handles.append(
+                Patch(
+                    facecolor=style.get("facecolor", "grey"),
+                    edgecolor=style.get("edgecolor", "k"),
+                    alpha=style.get("alpha", 1.0),
+                    label=label,
+                )
+            )
+    pts = counties.representative_point()
+    for (_, row), pt in zip(counties.iterrows(), pts, strict=True):  # 17 labels
+        ax.annotate(
+            row["name"],
+            (pt.x, pt.y),
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=10,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6},
+        )
+    minx, miny, maxx, maxy = counties.total_bounds
+    pad = 5000
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    add_map_furniture(ax, legend_handles=handles, legend_title="图例 Legend")
+    ax.set_title(title or "临汾市生态保护空间格局 Linfen ecological protection layers", fontsize=12)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.text(
+        0.01,
+        0.99,
+        "坐标系 CRS: EPSG:4546 CGCS2000 3° GK CM 111E",
+        transform=ax.transAxes,
+        fontsize=6,
+        color="#444444",
+        va="top",
+    )
+    if out is not None:
+        atomic_write(Path(out), lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+    return fig
+
+
+def _draw_hillshade(ax: plt.Axes, cat: Any) -> None:
+    import numpy as np
+    from rasterio.enums import Resampling
+
+    dem = cat.load("dem").rio.reproject(WORK_CRS, resolution=1000, resampling=Resampling.bilinear)
+    z = dem.values.astype(float)
+    dy, dx = np.gradient(z, 1000.0)
+    az, alt = np.radians(315), np.radians(45)
+    slope = np.arctan(np.hypot(dx, dy) * 3)  # vertical exaggeration 3 for a 1 km grid
+    aspect = np.arctan2(-dx, dy)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    xs, ys = dem.x.values, dem.y.values
+    extent = (xs[0] - 500, xs[-1] + 500, ys[-1] - 500, ys[0] + 500)
+    ax.imshow(
+        np.where(np.isfinite(z), shade, np.nan), cmap="Greys_r", extent=extent, alpha=0.35, zorder=0, vmin=0, vmax=1
+    )
+    ax.imshow(z, cmap="terrain", extent=extent, alpha=0.25, zorder=0, vmin=200, vmax=2600)

@@ -1,0 +1,46 @@
+"""The main job writes its outputs into out/, atomically, without clobbering foreign files."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import linfen_geo as lg
+from linfen_geo.outputs import OutputDir, write_table
+from linfen_geo.pipeline import run_all
+
+
+def test_run_all_writes_outputs(tmp_path, catalog):
+    out = tmp_path / "out"
+    report = run_all(out, catalog=catalog, steps=["layers"], log=lambda s: None)
+    assert report.read_text(encoding="utf-8").startswith("# linfen_geo report")
+    table = pd.read_csv(out / "catalog.csv")
+    assert len(table) == len(catalog.names())
+    assert (out / "overview_map.png").stat().st_size > 50_000
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    assert {"catalog.csv", "overview_map.png", "REPORT.md"} <= set(manifest["files"])
+    # a re-run replaces its own files
+    run_all(out, catalog=catalog, steps=["layers"], log=lambda s: None)
+
+
+def test_output_dir_protects_foreign_files(tmp_path):
+    (tmp_path / "catalog.csv").write_text("precious", encoding="utf-8")
+    out = OutputDir(tmp_path)
+    with pytest.raises(lg.InputError, match="--force"):
+        out.table(pd.DataFrame({"a": [1]}), "catalog.csv")
+    assert (tmp_path / "catalog.csv").read_text(encoding="utf-8") == "precious"
+    OutputDir(tmp_path, overwrite=True).table(pd.DataFrame({"a": [1]}), "catalog.csv")
+    assert pd.read_csv(tmp_path / "catalog.csv")["a"].tolist() == [1]
+
+
+def test_write_table_formats(tmp_path):
+    df = pd.DataFrame({"县 county": ["尧都区"], "area_km2": [1309.85]})
+    write_table(df, tmp_path / "t.csv")
+    assert pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig").iloc[0, 0] == "尧都区"
+    write_table(df, tmp_path / "t.xlsx")
+    assert pd.read_excel(tmp_path / "t.xlsx").iloc[0, 1] == pytest.approx(1309.85)
+    write_table(df, tmp_path / "t.md")
+    assert "| 尧都区 | 1,309.85 |" in (tmp_path / "t.md").read_text(encoding="utf-8")
+    with pytest.raises(lg.InputError, match="exists"):
+        write_table(df, tmp_path / "t.csv")
+    assert not list(tmp_path.glob(".t.*"))  # no temporary files left behind
