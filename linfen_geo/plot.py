@@ -100,7 +100,10 @@ def add_map_furniture(
     legend_title: str | None = None,
     legend_loc: str = "lower right",
 ) -> None:
-    """Add a scale bar (axes in metres), a north arrow and a legend to a map axes."""
+    """Add a scale bar (axes in metres), a north arrow and a legend to a map axes.
+
+    ``legend_loc="below"`` (default) puts the legend under the map, where it hides no data.
+    """
     if scalebar:
         from matplotlib_scalebar.scalebar import ScaleBar
 

@@ -1,0 +1,1 @@
+"""Layer builders: one module per layer family, each a function ``build(ctx) -> GeoDataFrame``."""

@@ -1,0 +1,39 @@
+"""Small helpers shared by the layer builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from linfen_geo.errors import InputError
+
+__all__ = ["county_names", "select_counties", "city_geometry"]
+
+
+def select_counties(counties: gpd.GeoDataFrame, adcodes: Iterable[int], what: str) -> gpd.GeoDataFrame:
+    """Rows of ``counties`` with the given adcodes, in that order; error naming any unknown code."""
+    adcodes = [int(a) for a in adcodes]
+    found = counties.set_index("adcode")
+    missing = [a for a in adcodes if a not in found.index]
+    if missing:
+        raise InputError(f"{what}: adcode(s) {missing} not in the counties layer (plan file out of date?)")
+    return found.loc[adcodes].reset_index()
+
+
+def county_names(counties: gpd.GeoDataFrame, adcodes: Iterable[int], sep: str = "、", column: str = "name") -> str:
+    """Joined county names for adcodes, in the given order."""
+    lookup = dict(zip(counties["adcode"].astype(int), counties[column], strict=True))
+    return sep.join(str(lookup.get(int(a), a)) for a in adcodes)
+
+
+def city_geometry(counties: gpd.GeoDataFrame, crs: Any) -> Any:
+    """The union of all counties, in ``crs``."""
+    return counties.to_crs(crs).union_all()
+
+
+def frame(rows: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
+    """GeoDataFrame from row dicts with a ``geometry`` key."""
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
