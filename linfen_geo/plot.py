@@ -98,7 +98,7 @@ def add_map_furniture(
     north_arrow: bool = True,
     legend_handles: Sequence[Any] | None = None,
     legend_title: str | None = None,
-    legend_loc: str = "lower right",
+    legend_loc: str = "below",
 ) -> None:
     """Add a scale bar (axes in metres), a north arrow and a legend to a map axes.
 
@@ -120,9 +120,14 @@ def add_map_furniture(
             arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 9},
         )
     if legend_handles:
+        where = (
+            {"loc": "upper center", "bbox_to_anchor": (0.5, -0.01), "ncol": 2}
+            if legend_loc == "below"
+            else {"loc": legend_loc}
+        )
         ax.legend(
             handles=list(legend_handles),
-            loc=legend_loc,
+            **where,
             fontsize=7,
             title=legend_title,
             title_fontsize=8,

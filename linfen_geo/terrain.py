@@ -87,7 +87,7 @@ def aspect_deg(z: xr.DataArray) -> xr.DataArray:
 
 def _window(z: xr.DataArray, window_m: float) -> int:
     dx, _ = cell_size(z)
-    return max(3, int(round(window_m / dx)) | 1)
+    return max(3, round(window_m / dx) | 1)
 
 
 def local_min(z: xr.DataArray, window_m: float) -> xr.DataArray:
