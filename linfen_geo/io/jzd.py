@@ -233,12 +233,11 @@ def _parse(text: str, where: str) -> tuple[dict[str, str], list[_Parcel]]:
             continue
         if section != "地块坐标":
             continue
-        fields = [f.strip() for f in line.replace("，", ",").split(",")]
-        while len(fields) > 1 and fields[-1] == "":  # trailing commas
-            fields.pop()
-        if fields[-1] == "@":
+        if line.rstrip(", ").endswith("@"):  # parcel header; names may hold full-width commas, keep them
+            fields = [f.strip() for f in line.rstrip(", ").split(",")]
             parcels.append(_parse_parcel_header(fields, lineno, where))
             continue
+        fields = [f.strip() for f in line.replace("，", ",").split(",")]
         if not parcels:
             raise InputError(f"{where} line {lineno}: coordinate row before any parcel header (a line ending in ',@')")
         if len(fields) < 4:
@@ -272,6 +271,14 @@ def _ring_coords(rows: list[tuple[int, int, float, float]]) -> np.ndarray:
     return xy
 
 
+def _inside(ring: Any, outline: Any) -> bool:
+    """Whether ``ring`` lies within ``outline``; falls back to vertices when a ring is self-intersecting."""
+    try:
+        return bool(outline.covers(ring))
+    except shapely.errors.GEOSException:
+        return bool(shapely.covers(outline.buffer(0), shapely.points(shapely.get_coordinates(ring))).all())
+
+
 def _build_geometry(p: _Parcel, where: str) -> Any:
     rings: dict[int, list[tuple[int, int, float, float]]] = {}
     for row in p.rows:
@@ -297,7 +304,7 @@ def _build_geometry(p: _Parcel, where: str) -> Any:
             )
         ring_poly = shapely.polygons(xy)
         for shell, holes in parts:
-            if shell.covers(ring_poly) and not any(h.covers(ring_poly) for h in holes):
+            if _inside(ring_poly, shell) and not any(_inside(ring_poly, h) for h in holes):
                 holes.append(ring_poly)
                 break
         else:
@@ -416,7 +423,9 @@ def _load_text(path_or_text: str | os.PathLike[str] | bytes, encoding: str | Non
     if isinstance(path_or_text, bytes):
         text, enc = _decode(path_or_text, encoding, "界址点 text")
         return text, "界址点 text", enc
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or looks_like_jzd(path_or_text)):
+    if isinstance(path_or_text, str) and (
+        "\n" in path_or_text or path_or_text.lstrip("\ufeff \t").startswith(("[", "【"))
+    ):
         return path_or_text.lstrip("\ufeff"), "界址点 text", "str"
     path = Path(path_or_text).expanduser()
     where = str(path)
