@@ -60,6 +60,21 @@ _LAZY = {
     # maps
     "plot_layers": "linfen_geo.plot",
     "use_cjk_font": "linfen_geo.plot",
+    # analyses
+    "coverage": "linfen_geo.analysis.coverage",
+    "with_total": "linfen_geo.analysis.coverage",
+    "overlap_matrix": "linfen_geo.analysis.overlap",
+    "overlap_by_county": "linfen_geo.analysis.overlap",
+    "features_in_zones": "linfen_geo.analysis.overlap",
+    "line_stretches_in": "linfen_geo.analysis.overlap",
+    "pairwise_within": "linfen_geo.analysis.overlap",
+    "redline_share": "linfen_geo.analysis.indicators",
+    "redline_change": "linfen_geo.analysis.indicators",
+    "forest_coverage": "linfen_geo.analysis.indicators",
+    "tabulate_classes": "linfen_geo.analysis.zonal",
+    "read_sites": "linfen_geo.io.sites",
+    "read_jzd": "linfen_geo.io.jzd",
+    "write_jzd": "linfen_geo.io.jzd",
 }
 
 __all__ = [
@@ -90,7 +105,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.analysis.coverage import coverage, with_total  # noqa: F401
+    from linfen_geo.analysis.indicators import forest_coverage, redline_change, redline_share  # noqa: F401
+    from linfen_geo.analysis.overlap import (  # noqa: F401
+        features_in_zones,
+        line_stretches_in,
+        overlap_by_county,
+        overlap_matrix,
+        pairwise_within,
+    )
+    from linfen_geo.analysis.zonal import tabulate_classes  # noqa: F401
     from linfen_geo.crs import (  # noqa: F401
         AREA_CRS,
         AREA_CRS_NAME,
@@ -105,6 +129,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         to_area_crs,
         to_work_crs,
     )
+    from linfen_geo.io.jzd import read_jzd, write_jzd  # noqa: F401
+    from linfen_geo.io.sites import read_sites  # noqa: F401
+    from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
     from linfen_geo.plan import load_plan  # noqa: F401
     from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401

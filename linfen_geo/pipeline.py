@@ -40,9 +40,154 @@ def step_layers(cat: Catalog, out: OutputDir) -> str:
     return "\n".join(lines)
 
 
+def _illustrative(cat: Catalog, names: list[str]) -> list[str]:
+    return [n for n in names if cat.status(n) == "illustrative"]
+
+
+def _flag(cat: Catalog, names: list[str]) -> str:
+    ill = _illustrative(cat, names)
+    return f"> **Illustrative inputs (示意数据, not official):** {', '.join(ill)}.\n" if ill else ""
+
+
+def step_coverage(cat: Catalog, out: OutputDir) -> str:
+    """Coverage of barriers, corridors and red lines by county."""
+    from linfen_geo.analysis.coverage import coverage, with_total
+    from linfen_geo.charts import bar_by_zone, illustrative_note
+
+    layers = ["barriers", "corridors", "redlines"]
+    tables = {}
+    for name in layers:
+        t = with_total(coverage(name, "counties", zone_id="adcode", catalog=cat))
+        t.insert(0, "layer", name)
+        tables[name] = t
+        out.table(t, f"coverage_{name}_by_county.csv")
+        fig = bar_by_zone(
+            t[t["zone_id"] != "total"],
+            "share",
+            percent=True,
+            title=f"{cat.spec(name).title_zh} 覆盖率 by county ({cat.spec(name).title_en})",
+            xlabel="share of county area (%)",
+        )
+        illustrative_note(fig, _illustrative(cat, [name]))
+        out.figure(fig, f"coverage_{name}_by_county.png")
+    out.tables_xlsx(tables, "coverage_by_county.xlsx")
+    rows = [
+        f"| {n} | {tables[n].iloc[-1]['covered_km2']:,.1f} | {tables[n].iloc[-1]['share'] * 100:.1f}% |" for n in layers
+    ]
+    return "\n".join(
+        [
+            "## Coverage 覆盖率",
+            "",
+            _flag(cat, layers),
+            "| layer | covered km2 | share of city |",
+            "|---|---|---|",
+            *rows,
+            "",
+            f"Areas in {tables['redlines'].attrs['area_crs']}. Files: `coverage_*_by_county.csv/png`, "
+            "`coverage_by_county.xlsx`.",
+            "",
+        ]
+    )
+
+
+def step_overlap(cat: Catalog, out: OutputDir) -> str:
+    """Overlap matrix, by county, mines in protected zones, corridor roads in red lines, barrier overlaps."""
+    from linfen_geo.analysis.overlap import (
+        DEFAULT_LAYERS,
+        features_in_zones,
+        line_stretches_in,
+        overlap_by_county,
+        overlap_matrix,
+        pairwise_within,
+    )
+    from linfen_geo.charts import illustrative_note, overlap_heatmap
+
+    layers = list(DEFAULT_LAYERS)
+    matrix = overlap_matrix(layers, catalog=cat)
+    by_county = overlap_by_county(layers, catalog=cat)
+    mines = features_in_zones("mines", ["redlines", "reserves", "spring_zones"], id_column="site_id", catalog=cat)
+    roads = line_stretches_in("corridor_roads", "redlines", line_id="corridor_id", polygon_id="redline_id", catalog=cat)
+    barriers = pairwise_within("barriers", id_column="barrier_id", name_column="name_zh", catalog=cat)
+    tables = {
+        "matrix": matrix,
+        "by_county": by_county,
+        "mines_in_zones": mines,
+        "roads_in_redlines": roads,
+        "barrier_overlaps": barriers,
+    }
+    for k, t in tables.items():
+        out.table(t, f"overlap_{k}.csv")
+    out.tables_xlsx(tables, "overlap.xlsx")
+    fig = overlap_heatmap(matrix)
+    illustrative_note(fig, _illustrative(cat, layers))
+    out.figure(fig, "overlap_matrix.png")
+    n_mines = cat.load("mines")["site_id"].nunique()
+    per_layer = mines.groupby("zone_layer")["feature_id"].nunique()
+    m = matrix.set_index(["layer_a", "layer_b"])
+    lines = [
+        "## Overlaps 重叠分析",
+        "",
+        _flag(cat, layers),
+        f"- Mine sites in red lines: {per_layer.get('redlines', 0)} of {n_mines}; in reserves: "
+        f"{per_layer.get('reserves', 0)}; in spring key zones: {per_layer.get('spring_zones', 0)}.",
+        f"- Corridors inside red lines: {m.loc[('corridors', 'redlines'), 'overlap_km2']:,.1f} km2 "
+        f"({m.loc[('corridors', 'redlines'), 'share_of_a'] * 100:.1f}% of the corridors); corridor roads run "
+        f"{roads['length_km'].sum():,.1f} km inside red lines.",
+        *[f"- Barriers {r.a} ∩ {r.b}: {r.overlap_km2:,.1f} km2" for r in barriers.itertuples()],
+        "",
+        "Files: `overlap_*.csv`, `overlap.xlsx`, `overlap_matrix.png`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def step_indicators(cat: Catalog, out: OutputDir) -> str:
+    """Indicator 23 (red-line share, and change when a baseline is configured) and 22 (forest coverage)."""
+    from linfen_geo.analysis.indicators import forest_coverage, redline_share
+    from linfen_geo.charts import bar_by_zone, forest_chart, illustrative_note
+
+    share = redline_share(catalog=cat)
+    out.table(share, "indicator23_redline_share.csv")
+    fig = bar_by_zone(
+        share[share["zone_id"] != "total"],
+        "share",
+        percent=True,
+        title="指标23 生态保护红线占比 Red-line share by county",
+        xlabel="%",
+    )
+    illustrative_note(fig, _illustrative(cat, ["redlines"]))
+    out.figure(fig, "indicator23_redline_share.png")
+    forest = forest_coverage(catalog=cat)
+    out.table(forest, "indicator22_forest_coverage.csv")
+    out.figure(forest_chart(forest), "indicator22_forest_coverage.png")
+    out.tables_xlsx({"indicator23_redline_share": share, "indicator22_forest": forest}, "indicators.xlsx")
+    t = forest.iloc[-1]
+    red = share.iloc[-1]
+    return "\n".join(
+        [
+            "## Plan indicators 规划指标",
+            "",
+            _flag(cat, ["redlines"]),
+            f"- **Indicator 23** red-line share of the land area: {red['share'] * 100:.2f}% "
+            f"({red['covered_km2']:,.1f} km2). A change table needs two versions of the layer "
+            "(`lg.analysis.indicators.redline_change(old, new)`).",
+            f"- **Indicator 22** forest coverage from {forest.attrs['raster']}: {t['share_strict'] * 100:.1f}% (strict) / "
+            f"{t['share_broad'] * 100:.1f}% (broad) vs target {t['target_share'] * 100:.1f}% (2025); gap "
+            f"{t['gap_strict_wanmu']:,.1f} / {t['gap_broad_wanmu']:,.1f} 万亩.",
+            f"- Caveat: {forest.attrs['caveat_en']}",
+            "",
+            "Files: `indicator23_*`, `indicator22_*`, `indicators.xlsx`.",
+            "",
+        ]
+    )
+
+
 #: the main job's steps, in order
 STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("layers", step_layers),
+    ("coverage", step_coverage),
+    ("overlap", step_overlap),
+    ("indicators", step_indicators),
 ]
 
 

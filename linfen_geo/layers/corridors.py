@@ -130,7 +130,9 @@ def corridor_polygons(roads_work: gpd.GeoDataFrame, width_m: float, city: Any | 
     order = list(dict.fromkeys(df["corridor_id"]))
     out = df.dissolve(by="corridor_id").loc[order].reset_index()
     if city is not None:
-        out["geometry"] = shapely.intersection(out.geometry.values, city)
+        clipped = shapely.intersection(out.geometry.values, city)
+        # GEOS can leave a self-touching ring after clipping; keep the result polygonal and valid
+        out["geometry"] = shapely.make_valid(clipped, method="structure", keep_collapsed=False)
     return out
 
 

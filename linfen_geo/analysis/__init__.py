@@ -1,0 +1,1 @@
+"""Analyses: pure functions from GeoDataFrames / DataArrays to tables (and geometries)."""

@@ -1,0 +1,53 @@
+"""Input preparation shared by the analyses: catalog names or frames, repair, dissolve."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from linfen_geo.crs import AREA_CRS, require_crs
+from linfen_geo.errors import InputError
+from linfen_geo.schema import LinfenGeoWarning, repair_geometries
+
+__all__ = ["as_layer", "dissolved", "zone_names", "layer_status"]
+
+
+def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.GeoDataFrame:
+    """A GeoDataFrame from a catalog name or a GeoDataFrame/GeoSeries; invalid geometries repaired (counted)."""
+    if isinstance(layer, str):
+        from linfen_geo.layer_catalog import get_catalog
+
+        return (catalog or get_catalog()).load(layer)
+    if isinstance(layer, gpd.GeoSeries):
+        layer = gpd.GeoDataFrame(geometry=layer)
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise InputError(f"{what} must be a catalog layer name or a GeoDataFrame, not {type(layer).__name__}")
+    require_crs(layer, what)
+    fixed, n = repair_geometries(layer.geometry, {"Polygon", "MultiPolygon"})
+    if n:
+        warnings.warn(f"{what}: repaired {n} invalid geometries before the analysis", LinfenGeoWarning, stacklevel=3)
+        layer = layer.set_geometry(fixed)
+        layer.attrs["repaired_invalid"] = n
+    return layer
+
+
+def dissolved(layer: gpd.GeoDataFrame) -> Any:
+    """The union of a layer's polygons in AREA_CRS (overlaps inside one layer counted once)."""
+    geoms = layer.to_crs(AREA_CRS).geometry.values
+    polys = geoms[shapely.get_type_id(geoms) >= 3]  # polygons only; points/lines have no area
+    return shapely.union_all(polys) if len(polys) else shapely.Polygon()
+
+
+def zone_names(zones: gpd.GeoDataFrame) -> tuple[str, str]:
+    """Column names holding the Chinese and English names of zones."""
+    zh = next((c for c in ("name_zh", "name", "名称") if c in zones.columns), None)
+    en = next((c for c in ("name_en",) if c in zones.columns), None)
+    return zh or "", en or ""
+
+
+def layer_status(layer: gpd.GeoDataFrame) -> str:
+    """Catalog status carried in attrs ('user' for frames not from the catalog)."""
+    return layer.attrs.get("status", "user")
