@@ -39,7 +39,7 @@ LAYER_STYLES: dict[str, dict[str, Any]] = {
     "corridors": {"facecolor": "#fdae61", "edgecolor": "#d95f02", "alpha": 0.6, "linewidth": 0.5, "zorder": 4},
     "corridors_terrain": {"facecolor": "none", "edgecolor": "#7570b3", "linewidth": 0.6, "zorder": 4},
     "corridor_roads": {"color": "#333333", "linewidth": 1.0, "linestyle": "--", "zorder": 7},
-    "mines": {"color": "#6a3d9a", "markersize": 4, "zorder": 8},
+    "mines": {"color": "#6a3d9a", "markersize": 5, "zorder": 8, "as_points": True},
     "river_buffers": {"facecolor": "#2b7bba", "edgecolor": "none", "alpha": 0.6, "zorder": 5},
 }
 
@@ -209,10 +209,13 @@ def plot_layers(
                     Patch(
                         facecolor=c,
                         alpha=style.get("alpha", 0.3),
-                        label=f"{row.get('name_zh', '')} {row.get('name_en', '')}".strip(),
+                        label=f"{row.get('name_zh', '')} {row.get('name_en', '')}".strip()
+                        + (" [示意 illustrative]" if bool(row.get("illustrative", False)) else ""),
                     )
                 )
             continue
+        if style.pop("as_points", False):  # small polygons (mine sites) would vanish at map scale
+            g = g.set_geometry(g.representative_point())
         gtype = g.geom_type.iloc[0]
         g.plot(ax=ax, **style)
         if "Point" in gtype:

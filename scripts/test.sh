@@ -8,4 +8,4 @@ export MPLBACKEND=Agg
 export LINFEN_GEO_CACHE="${LINFEN_GEO_CACHE:-$(mktemp -d)/cache}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check linfen_geo tests benchmarks
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --nbmake tests linfen_geo notebooks "$@"
