@@ -7,5 +7,5 @@ export MPLBACKEND=Agg
 # a private build cache, so the suite builds every layer from the shipped data
 export LINFEN_GEO_CACHE="${LINFEN_GEO_CACHE:-$(mktemp -d)/cache}"
 .venv/bin/ruff check .
-.venv/bin/ruff format --check linfen_geo tests benchmarks
+.venv/bin/ruff format --check $(ls -d linfen_geo tests notebooks benchmarks 2>/dev/null)
 exec .venv/bin/python -m pytest -n 2 --dist loadfile --nbmake tests linfen_geo notebooks "$@"
