@@ -60,6 +60,8 @@ _LAZY = {
     # maps
     "plot_layers": "linfen_geo.plot",
     "use_cjk_font": "linfen_geo.plot",
+    "explore": "linfen_geo.webmap",
+    "write_map": "linfen_geo.webmap",
     # analyses
     "coverage": "linfen_geo.analysis.coverage",
     "with_total": "linfen_geo.analysis.coverage",
@@ -134,4 +136,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
     from linfen_geo.plan import load_plan  # noqa: F401
     from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
+    from linfen_geo.webmap import explore, write_map  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
