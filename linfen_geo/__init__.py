@@ -61,6 +61,10 @@ _LAZY = {
     "plot_layers": "linfen_geo.plot",
     "use_cjk_font": "linfen_geo.plot",
     "explore": "linfen_geo.webmap",
+    "corridor_layer": "linfen_geo.layers.corridors_terrain",
+    "corridor_stretches": "linfen_geo.layers.corridors_terrain",
+    "roads_from_osm": "linfen_geo.io.osm",
+    "use_osm_roads": "linfen_geo.io.osm",
     "write_map": "linfen_geo.webmap",
     # analyses
     "coverage": "linfen_geo.analysis.coverage",
@@ -132,9 +136,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         to_work_crs,
     )
     from linfen_geo.io.jzd import read_jzd, write_jzd  # noqa: F401
+    from linfen_geo.io.osm import roads_from_osm, use_osm_roads  # noqa: F401
     from linfen_geo.io.sites import read_sites  # noqa: F401
     from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan import load_plan  # noqa: F401
     from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
-    from linfen_geo.webmap import explore, write_map  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
+    from linfen_geo.webmap import explore, write_map  # noqa: F401

@@ -139,6 +139,12 @@ class BuildContext:
             raise LinfenGeoError(f"builder of {self.spec.name!r} read {name!r} without declaring it in inputs")
         return self._catalog.load(name)
 
+    def provenance(self, name: str) -> dict[str, Any]:
+        """Provenance of an input layer (see :meth:`Catalog.provenance`)."""
+        if name not in self.spec.inputs:
+            raise LinfenGeoError(f"builder of {self.spec.name!r} read {name!r} without declaring it in inputs")
+        return self._catalog.provenance(name)
+
     def status_of(self, name: str) -> str:
         """Status of an input layer (``official``, ``real``, ``derived``, ``illustrative``)."""
         return self._catalog.status(name)
