@@ -272,6 +272,12 @@ def explore(
         ("proj4", _data_uri("proj4.js", "text/javascript")),
     ]
     m.default_css = [("leaflet_css", _data_uri("leaflet.css", "text/css"))]
+    # the layer-control icon, embedded (leaflet.css points to an images/ folder that a single file lacks)
+    icons = (
+        f".leaflet-control-layers-toggle{{background-image:url({_data_uri('layers.png', 'image/png')}) !important}}"
+        f".leaflet-retina .leaflet-control-layers-toggle{{background-image:url({_data_uri('layers-2x.png', 'image/png')}) !important}}"
+    )
+    m.get_root().header.add_child(folium.Element(f"<style>{icons}</style>"))
     if basemap:
         folium.TileLayer(basemap, name=f"{basemap} (web)", overlay=False).add_to(m)
     if hillshade:
@@ -325,7 +331,7 @@ def explore(
         ).add_to(m)
     if sites is not None:
         _add_sites(m, sites, crs=crs, catalog=cat, legend=legend)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(legend, basemap)))
     m.get_root().script.add_child(folium.Element(_coords_script(m.get_name())))
     m.fit_bounds([[south, west], [north, east]])
