@@ -78,6 +78,8 @@ _LAZY = {
     "redline_change": "linfen_geo.analysis.indicators",
     "forest_coverage": "linfen_geo.analysis.indicators",
     "tabulate_classes": "linfen_geo.analysis.zonal",
+    "check_siting": "linfen_geo.analysis.siting",
+    "SitingReport": "linfen_geo.analysis.siting",
     "read_sites": "linfen_geo.io.sites",
     "read_jzd": "linfen_geo.io.jzd",
     "write_jzd": "linfen_geo.io.jzd",
@@ -120,6 +122,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         overlap_matrix,
         pairwise_within,
     )
+    from linfen_geo.analysis.siting import SitingReport, check_siting  # noqa: F401
     from linfen_geo.analysis.zonal import tabulate_classes  # noqa: F401
     from linfen_geo.crs import (  # noqa: F401
         AREA_CRS,
