@@ -182,12 +182,74 @@ def step_indicators(cat: Catalog, out: OutputDir) -> str:
     )
 
 
+def _examples_dir() -> Path | None:
+    from linfen_geo.config import PACKAGE_DIR
+
+    path = PACKAGE_DIR.parent / "examples"
+    return path if (path / "sites_three_projects.geojson").is_file() else None
+
+
+def step_siting(cat: Catalog, out: OutputDir) -> str:
+    """Siting check of the three example projects (examples/sites_three_projects.geojson)."""
+    from linfen_geo.analysis.siting import check_siting
+
+    examples = _examples_dir()
+    if examples is None:
+        return "## Siting check 选址核查\n\nNo example sites found (examples/ is part of the source checkout).\n"
+    report = check_siting(examples / "sites_three_projects.geojson", catalog=cat)
+    out.text(report.to_text(), "siting_examples.txt")
+    out.text(report.to_json() + "\n", "siting_examples.json")
+    out.table(report.to_csv_frame(), "siting_examples.csv")
+    summary = report.summary()
+    worst = summary.sort_values("n_contacts", ascending=False)["site_id"].iloc[0]
+    report.plot(worst, out=out.target(f"siting_{worst}.png"), overwrite=True)
+    rows = [
+        f"| {r.site_id} | {r.name} | {r.area_mu:,.1f} | {r.verdict_zh} {r.verdict} | {r.nearest_redline_m:,.0f} |"
+        for r in summary.itertuples()
+    ]
+    return "\n".join(
+        [
+            "## Siting check 选址核查 (example projects)",
+            "",
+            f"> {report.notes[0]}\n" if report.illustrative else "",
+            "| site | name | area 亩 | verdict | nearest red line m |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+            f"Files: `siting_examples.txt/json/csv`, `siting_{worst}.png`. "
+            "Check your own file: `linfen-geo check-siting FILE`.",
+            "",
+        ]
+    )
+
+
+def step_map(cat: Catalog, out: OutputDir) -> str:
+    """The interactive offline map with every layer and the example sites by verdict."""
+    from linfen_geo.webmap import write_map
+
+    examples = _examples_dir()
+    sites = examples / "sites_three_projects.geojson" if examples else None
+    path = write_map(out.target("map.html"), sites=sites, catalog=cat, overwrite=True)
+    return "\n".join(
+        [
+            "## Interactive map 交互地图",
+            "",
+            f"`map.html` ({path.stat().st_size / 1e6:.1f} MB): every layer as a toggleable overlay, the "
+            "example sites coloured by verdict; opens offline from disk; a click shows WGS 84 and "
+            "CGCS2000 GK coordinates.",
+            "",
+        ]
+    )
+
+
 #: the main job's steps, in order
 STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("layers", step_layers),
     ("coverage", step_coverage),
     ("overlap", step_overlap),
     ("indicators", step_indicators),
+    ("siting", step_siting),
+    ("map", step_map),
 ]
 
 
