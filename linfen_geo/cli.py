@@ -122,8 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace existing --out/--map files")
     s.set_defaults(func=_cmd_check_siting)
 
+    from linfen_geo.commands_corridors import add_corridors_parser
     from linfen_geo.commands_map import add_map_parser
 
+    add_corridors_parser(sub)
     add_map_parser(sub)
     return p
 

@@ -33,3 +33,33 @@ def test_bad_config_is_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.startswith("linfen-geo: error: cannot parse config file")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_corridors_command_both_modes():
+    import io
+
+    import pandas as pd
+
+    tables = {}
+    for mode in ("buffer", "terrain"):
+        res = run("corridors", "--corridor-mode", mode, "--format", "csv")
+        assert res.returncode == 0, res.stderr
+        tables[mode] = pd.read_csv(io.StringIO(res.stdout)).set_index("corridor_id")
+    assert list(tables["buffer"].index) == ["C1", "C2", "C3", "C4"]
+    assert (tables["terrain"]["mode"] == "terrain").all()
+    # the ridge-line rule only widens mountain stretches; the all-plain C4 keeps its 1 km buffer
+    assert (tables["terrain"]["area_km2"] >= tables["buffer"]["area_km2"] * 0.99).all()
+    assert tables["terrain"].loc["C4", "area_km2"] == pytest.approx(tables["buffer"].loc["C4", "area_km2"], rel=0.01)
+
+
+def test_map_command_writes_offline_html_and_refuses_overwrite(tmp_path):
+    out = tmp_path / "m.html"
+    res = run("map", "--layers", "counties,rivers", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "leaflet" in out.read_text(encoding="utf-8").lower()
+    res = run("map", "--layers", "counties", "--out", str(out))
+    assert res.returncode == 2
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = run("map", "--layers", "dem", "--out", str(tmp_path / "x.html"))
+    assert res.returncode == 2
+    assert "raster" in res.stderr
