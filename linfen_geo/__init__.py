@@ -79,6 +79,9 @@ _LAZY = {
     "forest_coverage": "linfen_geo.analysis.indicators",
     "tabulate_classes": "linfen_geo.analysis.zonal",
     "check_siting": "linfen_geo.analysis.siting",
+    "corridor_greening": "linfen_geo.analysis.greening",
+    "GreeningResult": "linfen_geo.analysis.greening",
+    "import_raster": "linfen_geo.rasterdata",
     "SitingReport": "linfen_geo.analysis.siting",
     "read_sites": "linfen_geo.io.sites",
     "read_jzd": "linfen_geo.io.jzd",
@@ -114,6 +117,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.analysis.coverage import coverage, with_total  # noqa: F401
+    from linfen_geo.analysis.greening import GreeningResult, corridor_greening  # noqa: F401
     from linfen_geo.analysis.indicators import forest_coverage, redline_change, redline_share  # noqa: F401
     from linfen_geo.analysis.overlap import (  # noqa: F401
         features_in_zones,
@@ -145,5 +149,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan import load_plan  # noqa: F401
     from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
+    from linfen_geo.rasterdata import import_raster  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
     from linfen_geo.webmap import explore, write_map  # noqa: F401

@@ -123,9 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_check_siting)
 
     from linfen_geo.commands_corridors import add_corridors_parser
+    from linfen_geo.commands_greening import add_data_parser, add_greening_parser
     from linfen_geo.commands_map import add_map_parser
 
     add_corridors_parser(sub)
+    add_greening_parser(sub)
+    add_data_parser(sub)
     add_map_parser(sub)
     return p
 

@@ -182,6 +182,13 @@ def step_indicators(cat: Catalog, out: OutputDir) -> str:
     )
 
 
+def step_greening(cat: Catalog, out: OutputDir) -> str:
+    """Corridor greening: greenable land by suitability per corridor and county (greening_* files)."""
+    from linfen_geo.analysis.greening import step_greening as _step
+
+    return _step(cat, out)
+
+
 def _examples_dir() -> Path | None:
     from linfen_geo.config import PACKAGE_DIR
 
@@ -248,6 +255,7 @@ STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("coverage", step_coverage),
     ("overlap", step_overlap),
     ("indicators", step_indicators),
+    ("greening", step_greening),
     ("siting", step_siting),
     ("map", step_map),
 ]

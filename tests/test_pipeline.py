@@ -15,12 +15,23 @@ def test_run_all_writes_outputs(tmp_path, catalog):
     report = run_all(out, catalog=catalog, log=lambda s: None)
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# linfen_geo report")
-    for section in ("## Layers", "## Coverage", "## Overlaps", "## Plan indicators", "## Siting check",
-                    "## Interactive map"):
+    for section in (
+        "## Layers",
+        "## Coverage",
+        "## Overlaps",
+        "## Plan indicators",
+        "## Siting check",
+        "## Interactive map",
+    ):
         assert section in text
     assert "Illustrative" in text or "ILLUSTRATIVE" in text
-    for name in ("coverage_by_county.xlsx", "overlap_matrix.csv", "indicator22_forest_coverage.csv",
-                 "siting_examples.json", "map.html"):
+    for name in (
+        "coverage_by_county.xlsx",
+        "overlap_matrix.csv",
+        "indicator22_forest_coverage.csv",
+        "siting_examples.json",
+        "map.html",
+    ):
         assert (out / name).stat().st_size > 0, name
     table = pd.read_csv(out / "catalog.csv")
     assert len(table) == len(catalog.names())

@@ -94,7 +94,6 @@ def _browser():
 
 
 def test_map_renders_in_a_real_browser(map_html, catalog, tmp_path, sites_file):
-    import numpy as np
     from matplotlib.image import imread
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
