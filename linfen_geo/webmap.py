@@ -151,7 +151,7 @@ def _cjk_font_css(text: str) -> str:
     return (
         "<style>@font-face{font-family:'LGNotoCJK';src:url(data:font/otf;base64," + uri + ") format('opentype');}"
         ".leaflet-container,#lg-legend,#lg-coords,.leaflet-control-layers,.leaflet-popup-content,.leaflet-tooltip"
-        "{font-family:sans-serif,'LGNotoCJK' !important;}</style>"
+        "{font-family:'LGNotoCJK',sans-serif !important;}</style>"
     )
 
 
