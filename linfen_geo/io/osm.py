@@ -43,6 +43,7 @@ import shapely
 
 from linfen_geo.crs import STORAGE_CRS, WORK_CRS
 from linfen_geo.errors import InputError
+from linfen_geo.layers._common import corridor_identity
 
 __all__ = ["OSM_LICENCE", "osm_tag", "roads_from_osm", "use_osm_roads"]
 
@@ -208,11 +209,7 @@ def roads_from_osm(
         parts = shapely.get_parts(merged)
         rows.append(
             {
-                "corridor_id": c["id"],
-                "name_zh": c["name_zh"],
-                "name_en": c["name_en"],
-                "roads_zh": "、".join(c["roads_zh"]),
-                "roads_en": "; ".join(c["roads_en"]),
+                **corridor_identity(c),
                 "source": "OpenStreetMap",
                 "illustrative": False,
                 "n_ways": len(hit),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from linfen_geo.errors import InputError
 
-__all__ = ["county_names", "select_counties", "city_geometry"]
+__all__ = ["county_names", "select_counties", "city_geometry", "corridor_identity", "frame"]
 
 
 def select_counties(counties: gpd.GeoDataFrame, adcodes: Iterable[int], what: str) -> gpd.GeoDataFrame:
@@ -37,3 +37,14 @@ def city_geometry(counties: gpd.GeoDataFrame, crs: Any) -> Any:
 def frame(rows: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
     """GeoDataFrame from row dicts with a ``geometry`` key."""
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
+
+
+def corridor_identity(corridor: dict[str, Any]) -> dict[str, str]:
+    """The plan's naming of a corridor (id, names, roads), shared by every corridor layer."""
+    return {
+        "corridor_id": corridor["id"],
+        "name_zh": corridor["name_zh"],
+        "name_en": corridor["name_en"],
+        "roads_zh": "、".join(corridor["roads_zh"]),
+        "roads_en": "; ".join(corridor["roads_en"]),
+    }

@@ -30,7 +30,7 @@ from shapely.geometry import LineString
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS, buffer_m
 from linfen_geo.errors import InputError
-from linfen_geo.layers._common import county_names, frame, select_counties
+from linfen_geo.layers._common import corridor_identity, county_names, frame, select_counties
 from linfen_geo.terrain import local_min, slope_deg, to_work_grid
 
 __all__ = ["BUILD_VERSION", "cost_surface", "least_cost_route", "build_roads", "build_corridors", "corridor_polygons"]
@@ -103,11 +103,7 @@ def build_roads(ctx: Any) -> gpd.GeoDataFrame:
         line = least_cost_route(cost, transform, pts, plan["routing"]["simplify_m"])
         rows.append(
             {
-                "corridor_id": c["id"],
-                "name_zh": c["name_zh"],
-                "name_en": c["name_en"],
-                "roads_zh": "、".join(c["roads_zh"]),
-                "roads_en": "; ".join(c["roads_en"]),
+                **corridor_identity(c),
                 "waypoints_zh": "-".join(way["name"]),
                 "length_km": line.length / 1000,
                 "illustrative": True,
@@ -163,11 +159,7 @@ def build_corridors(ctx: Any) -> gpd.GeoDataFrame:
         touched = touched.assign(_a=touched.intersection(p.geometry).area).query("_a > 1e5")
         rows.append(
             {
-                "corridor_id": c["id"],
-                "name_zh": c["name_zh"],
-                "name_en": c["name_en"],
-                "roads_zh": "、".join(c["roads_zh"]),
-                "roads_en": "; ".join(c["roads_en"]),
+                **corridor_identity(c),
                 "counties": county_names(counties, c["counties"]),
                 "counties_touched": "、".join(touched["name"]),
                 "mode": "buffer",

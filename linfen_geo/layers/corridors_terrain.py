@@ -65,7 +65,7 @@ from shapely.geometry.base import BaseGeometry
 
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, as_crs, require_projected
 from linfen_geo.errors import InputError
-from linfen_geo.layers._common import frame
+from linfen_geo.layers._common import corridor_identity, frame
 from linfen_geo.layers.corridors import corridor_polygons
 from linfen_geo.terrain import local_relief, mask_to_polygons, slope_deg
 
@@ -670,11 +670,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
         c = by_id[p["corridor_id"]]
         rows.append(
             {
-                "corridor_id": c["id"],
-                "name_zh": c["name_zh"],
-                "name_en": c["name_en"],
-                "roads_zh": "、".join(c["roads_zh"]),
-                "roads_en": "; ".join(c["roads_en"]),
+                **corridor_identity(c),
                 "mode": "terrain",
                 "width_rule_zh": rules.get("width_rule_zh", "两侧至第一重山脊线或平原区1千米范围内"),
                 "width_rule_en": rules.get(
