@@ -230,3 +230,27 @@ def test_tabulate_refuses_zones_outside_raster():
 def test_outputs_are_plain_frames(catalog):
     assert isinstance(overlap_matrix(["barriers", "reserves"], catalog=catalog), pd.DataFrame)
     assert shapely.__version__ >= "2"
+
+
+def test_official_redlines_replace_the_model_everywhere(fresh_catalog, tmp_path):
+    """A user's red-line file changes every analysis that reads red lines: coverage, indicator, siting."""
+    from linfen_geo.analysis.siting import check_siting
+
+    seat = fresh_catalog.load("county_seats").set_index("name").to_crs(4546).loc["吉县", "geometry"]
+    square = box(seat.x + 5000, seat.y - 5000, seat.x + 15000, seat.y + 5000)  # 100 km2 east of 吉县
+    official = gk(square, BSM=["HX-OFFICIAL-1"], MC=["官方红线测试"])
+    path = tmp_path / "redlines_official.gpkg"
+    official.to_file(path)
+    fresh_catalog.use("redlines", path, columns={"redline_id": "BSM", "name": "MC"}, source="test official file")
+    assert fresh_catalog.status("redlines") == "official"
+    area = gpd.GeoSeries([square], crs=4546).to_crs(AREA_CRS).area.iloc[0]
+    city = coverage("redlines", "city", catalog=fresh_catalog)
+    assert city["covered_m2"].iloc[0] == pytest.approx(area, rel=1e-6)
+    share = redline_share(catalog=fresh_catalog)
+    assert share.iloc[-1]["covered_m2"] == pytest.approx(area, rel=1e-6)
+    site = gpd.GeoSeries([box(seat.x + 9000, seat.y - 500, seat.x + 10000, seat.y + 500)], crs=4546)
+    report = check_siting(site, catalog=fresh_catalog)
+    row = report.to_frame().query("layer == 'redlines'").iloc[0]
+    assert row["feature_id"] == "HX-OFFICIAL-1"
+    assert report.summary()["verdict"].iloc[0] == "prohibited"
+    assert "redlines" not in report.illustrative_layers
