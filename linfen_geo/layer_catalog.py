@@ -174,7 +174,7 @@ class Catalog:
         entries = tomllib.loads((_config.PACKAGE_DIR / "catalog.toml").read_text(encoding="utf-8"))["layers"]
         self.specs: dict[str, LayerSpec] = {n: LayerSpec.from_toml(n, e) for n, e in entries.items()}
         self.sources: dict[str, dict[str, Any]] = tomllib.loads(
-            (self.data_dir / "sources.toml").read_text(encoding="utf-8")
+            (self.data_dir / "catalog.toml").read_text(encoding="utf-8")
         )
         self.replacements: dict[str, Replacement] = {}
         self._plan_path: str | None = cfg.get("plan")
@@ -307,7 +307,7 @@ class Catalog:
         if spec.file:
             src = self.sources.get(spec.file)
             if src is None:
-                raise DataMissingError(f"data/sources.toml has no entry for {spec.file}")
+                raise DataMissingError(f"data/catalog.toml has no entry for {spec.file}")
             return {
                 "source": src["source"],
                 "licence": src["licence"],
