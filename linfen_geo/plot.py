@@ -269,19 +269,13 @@ def plot_layers(
 
 
 def _draw_hillshade(ax: plt.Axes, cat: Any) -> None:
-    import numpy as np
     from rasterio.enums import Resampling
+
+    from linfen_geo.terrain import hillshade
 
     dem = cat.load("dem").rio.reproject(WORK_CRS, resolution=1000, resampling=Resampling.bilinear)
     z = dem.values.astype(float)
-    dy, dx = np.gradient(z, 1000.0)
-    az, alt = np.radians(315), np.radians(45)
-    slope = np.arctan(np.hypot(dx, dy) * 3)  # vertical exaggeration 3 for a 1 km grid
-    aspect = np.arctan2(-dx, dy)
-    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
     xs, ys = dem.x.values, dem.y.values
     extent = (xs[0] - 500, xs[-1] + 500, ys[-1] - 500, ys[0] + 500)
-    ax.imshow(
-        np.where(np.isfinite(z), shade, np.nan), cmap="Greys_r", extent=extent, alpha=0.35, zorder=0, vmin=0, vmax=1
-    )
+    ax.imshow(hillshade(dem), cmap="Greys_r", extent=extent, alpha=0.35, zorder=0, vmin=0, vmax=1)
     ax.imshow(z, cmap="terrain", extent=extent, alpha=0.25, zorder=0, vmin=200, vmax=2600)

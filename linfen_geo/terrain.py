@@ -30,6 +30,7 @@ __all__ = [
     "aspect_deg",
     "local_min",
     "local_relief",
+    "hillshade",
     "mask_to_polygons",
     "rasterize_like",
 ]
@@ -83,6 +84,23 @@ def aspect_deg(z: xr.DataArray) -> xr.DataArray:
     aspect = (np.degrees(np.arctan2(-gx, -gn)) + 360.0) % 360.0
     aspect[np.hypot(gx, gn) < 1e-9] = np.nan
     return z.copy(data=aspect).rename("aspect_deg")
+
+
+def hillshade(
+    z: xr.DataArray, *, azimuth_deg: float = 315.0, altitude_deg: float = 45.0, exaggeration: float = 3.0
+) -> np.ndarray:
+    """Hillshade (0-1, NaN where the DEM has none) of a DEM on a projected grid, for map backgrounds.
+
+    ``exaggeration`` steepens the relief, which a ~1 km DEM otherwise flattens.
+    """
+    dx, dy = cell_size(z)
+    values = np.asarray(z.values, dtype=float)
+    gy, gx = np.gradient(values, dy, dx)
+    slope = np.arctan(np.hypot(gx, gy) * exaggeration)
+    aspect = np.arctan2(-gx, gy)
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.where(np.isfinite(values), np.clip(shade, 0.0, 1.0), np.nan)
 
 
 def _window(z: xr.DataArray, window_m: float) -> int:

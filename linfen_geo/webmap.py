@@ -103,16 +103,13 @@ def _hillshade_overlay(cat: Any) -> tuple[str, list[list[float]]]:
     import matplotlib.pyplot as plt
     from rasterio.enums import Resampling
 
+    from linfen_geo.terrain import hillshade
+
     dem = cat.load("dem").rio.reproject("EPSG:3857", resampling=Resampling.bilinear)
     z = np.asarray(dem.values, dtype=float)
-    dx = abs(float(dem.rio.resolution()[0]))
-    gy, gx = np.gradient(z, dx)
-    slope = np.arctan(np.hypot(gx, gy) * 3)
-    aspect = np.arctan2(-gx, gy)
-    az, alt = np.radians(315), np.radians(45)
-    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    shade = np.nan_to_num(hillshade(dem))
     rgba = plt.get_cmap("terrain")(np.clip((z - 200) / 2400, 0, 1))
-    rgba[..., :3] *= (0.55 + 0.45 * np.clip(shade, 0, 1))[..., None]
+    rgba[..., :3] *= (0.55 + 0.45 * shade)[..., None]
     rgba[..., 3] = np.where(np.isfinite(z), 1.0, 0.0)
     buf = io.BytesIO()
     plt.imsave(buf, rgba, format="png")
