@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from linfen_geo import __version__
 from linfen_geo.errors import LinfenGeoError
 
-__all__ = ["main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CLEAR", "EXIT_CONTACTS", "EXIT_INTERNAL", "main"]
+
+EXIT_CLEAR = 0  # every site clear / the job succeeded
+EXIT_CONTACTS = 1  # check-siting: some site has a contact
+EXIT_BAD_INPUT = 2  # bad input or usage: one line on stderr
+EXIT_INTERNAL = 3  # internal error: one line on stderr naming a log file with the traceback
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +68,10 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
             raise InputError(f"--map {args.map}: give a .png (or .pdf/.svg/.jpg) file name")
         check_writable(args.map, args.force)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # readers' and libraries' warnings end up in the report's notes
+        # linfen_geo's own warnings end up in the report's notes; warnings of other libraries still show
+        from linfen_geo.schema import LinfenGeoWarning
+
+        warnings.simplefilter("ignore", LinfenGeoWarning)
         from linfen_geo.analysis.siting import check_siting
 
         report = check_siting(args.file, crs=args.crs)
@@ -148,6 +156,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linfen-geo: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours, not the user's: exit 3, one line, traceback in a log file
+        log = _write_crash_log(exc)
+        print(
+            f"linfen-geo: internal error ({type(exc).__name__}: {exc}); traceback in {log}; please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _write_crash_log(exc: BaseException) -> str:
+    """Write the traceback of an internal error to a fresh log file and return its path."""
+    import os
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    folder = os.environ.get("LINFEN_GEO_LOG_DIR") or tempfile.gettempdir()
+    try:
+        fd, path = tempfile.mkstemp(prefix="linfen-geo-error-", suffix=".log", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"linfen-geo {__version__}\nargv: {sys.argv!r}\n\n{text}")
+    except OSError:
+        return "(no log: cannot write a file in the temporary folder)"
+    return path
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ __all__ = [
     "InputError",
     "LayerNotFoundError",
     "LinfenGeoError",
+    "PlanError",
     "SchemaError",
 ]
 
@@ -57,3 +58,10 @@ class DataMissingError(LinfenGeoError, FileNotFoundError):
 
 class InputError(LinfenGeoError, ValueError):
     """A user's input (file, geometry, argument) cannot be used as given."""
+
+
+class PlanError(InputError, KeyError):
+    """The plan file lacks a key the code needs, or holds a value of the wrong type; names the key path."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we do not want that
+        return str(self.args[0]) if self.args else ""

@@ -23,9 +23,33 @@ from pathlib import Path
 from typing import Any
 
 from linfen_geo.config import PACKAGE_DIR
-from linfen_geo.errors import InputError
+from linfen_geo.errors import InputError, PlanError
 
 __all__ = ["DEFAULT_PLAN", "load_plan", "plan_section_digest"]
+
+
+class _PlanTable(dict):
+    """A table of the plan file: a missing key raises :class:`PlanError` naming its key path and file."""
+
+    __slots__ = ("_file", "_key_path")
+
+    def __init__(self, data: dict[str, Any], file: str, key_path: str = "") -> None:
+        super().__init__({k: _wrap(v, file, f"{key_path}.{k}" if key_path else str(k)) for k, v in data.items()})
+        self._file = file
+        self._key_path = key_path
+
+    def __missing__(self, key: str) -> Any:
+        where = f"{self._key_path}.{key}" if self._key_path else str(key)
+        raise PlanError(f"plan file {self._file} lacks the key {where!r}")
+
+
+def _wrap(value: Any, file: str, key_path: str) -> Any:
+    if isinstance(value, dict):
+        return _PlanTable(value, file, key_path)
+    if isinstance(value, list):
+        return [_wrap(v, file, f"{key_path}[{i}]") for i, v in enumerate(value)]
+    return value
+
 
 DEFAULT_PLAN = PACKAGE_DIR / "plan.toml"
 
@@ -53,7 +77,7 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"plan file {path} is not valid TOML: {exc}") from None
     plan.setdefault("meta", {})["path"] = str(path)
-    return plan
+    return _PlanTable(plan, str(path))
 
 
 def plan_section_digest(plan: dict[str, Any], sections: list[str]) -> str:

@@ -63,3 +63,42 @@ def test_map_command_writes_offline_html_and_refuses_overwrite(tmp_path):
     res = run("map", "--layers", "dem", "--out", str(tmp_path / "x.html"))
     assert res.returncode == 2
     assert "raster" in res.stderr
+
+
+def test_plan_missing_a_key_is_one_line_exit_2(tmp_path):
+    """Bug: a plan missing one key printed a KeyError traceback (and exit 1, read as "a site has a contact")."""
+    import os
+    import re
+
+    from linfen_geo.config import PACKAGE_DIR
+
+    text = (PACKAGE_DIR / "plan.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^nearest_layer = .*$", "", text)  # harmless
+    text = re.sub(r"(?m)^buffer_m = 1000$", "", text)  # [corridor_rules] buffer_m is needed
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text, encoding="utf-8")
+    env = {**os.environ, "LINFEN_GEO_PLAN": str(plan), "LINFEN_GEO_CACHE": str(tmp_path / "cache")}
+    res = run("corridors", "--format", "csv", env=env)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "buffer_m" in res.stderr and "corridor_rules" in res.stderr
+
+
+def test_internal_error_exits_3_with_a_log(tmp_path, monkeypatch, capsys):
+    """An unexpected exception is ours: exit 3 (not 1 = contacts), one line naming a log with the traceback."""
+    from linfen_geo import cli
+
+    def boom(args):
+        raise ZeroDivisionError("synthetic bug")
+
+    monkeypatch.setenv("LINFEN_GEO_LOG_DIR", str(tmp_path))
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser._subparsers._group_actions[0].choices["layers"].set_defaults(func=boom)
+    assert cli.main(["layers"]) == cli.EXIT_INTERNAL == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "internal error" in err[0] and "synthetic bug" in err[0]
+    logs = list(tmp_path.glob("linfen-geo-error-*.log"))
+    assert len(logs) == 1
+    assert "Traceback" in logs[0].read_text(encoding="utf-8") and "ZeroDivisionError" in logs[0].read_text()

@@ -570,3 +570,51 @@ def test_overlaps_contact_lets_touching_sites_fall_to_the_next_rule(known, layer
     got = r.to_frame().set_index("site_id")["rule"].to_dict()
     assert got == {"touch": "O2", "straddle": "O1", "near100": "O2", "point_in": "O1"}
     assert r.to_frame().set_index("site_id").loc["touch", "distance_m"] == 0.0
+
+
+@pytest.mark.parametrize("within_first", [False, True])
+def test_distance_rules_come_after_overlap_rules_whatever_the_plan_order(layers, catalog, within_first):
+    """Bug: a 500 m "review" rule listed first turned a 4 ha overlap into "review"."""
+    rules = [
+        {"id": "D1", "layer": "redlines", "contact": "within", "distance_m": 500, "verdict": "review"},
+        {"id": "I1", "layer": "redlines", "contact": "intersects", "verdict": "prohibited"},
+    ]
+    if not within_first:
+        rules = rules[::-1]
+    sites = _sites(
+        {
+            "overlap4ha": box(X0 + 800, Y0 + 200, X0 + 1000, Y0 + 400),  # 200 m x 200 m inside HX-A
+            "near300": box(X0 + 1300, Y0 + 200, X0 + 1400, Y0 + 300),
+        }
+    )
+    r = check_siting(sites, layers={"redlines": layers["redlines"]}, rules=rules, catalog=catalog)
+    got = r.to_frame().set_index("site_id")["rule"].to_dict()
+    assert got == {"overlap4ha": "I1", "near300": "D1"}
+    assert r.verdicts.to_dict() == {"overlap4ha": "prohibited", "near300": "review"}
+
+
+def test_nearest_distance_exact_beside_a_straight_edge_opposite_a_dense_edge(catalog):
+    """Bug: a strip with one long straight edge opposite a densely noded edge (44 of 1,286 sites were
+    overestimated by the outline-point candidates, worst 29.07 m vs 19.0 m). Reference: STRtree.query_nearest
+    + GEOS distance on the same layer in WORK_CRS, site by site."""
+    rng = np.random.default_rng(5)
+    xs = np.linspace(X0, X0 + 30_000, 3000)
+    top = np.column_stack([xs, Y0 + 300 + 40 * np.sin(xs / 97.0)])
+    strip = Polygon([(X0, Y0), (X0 + 30_000, Y0), *top[::-1]])  # bottom edge: one 30 km segment
+    red = _layer([{"redline_id": "S", "name": "strip", "geometry": strip}])
+    n = 1286
+    cx = rng.uniform(X0 - 500, X0 + 30_500, n)
+    cy = np.where(rng.random(n) < 0.5, Y0 - rng.uniform(5, 400, n), Y0 + 400 + rng.uniform(5, 400, n))
+    size = rng.uniform(1, 8, n)
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"S{i}" for i in range(n)]},
+        geometry=shapely.box(cx - size, cy - size, cx + size, cy + size),
+        crs=WORK_CRS,
+    )
+    report = check_siting(sites, layers={"redlines": red}, catalog=catalog)
+    red_work = red.to_crs(WORK_CRS).geometry.values
+    tree = shapely.STRtree(red_work)
+    (_i, j), _d = tree.query_nearest(sites.geometry.values, return_distance=True, all_matches=False)
+    want = shapely.distance(sites.geometry.values, red_work[j])
+    got = report.summary()["nearest_redline_m"].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)

@@ -262,6 +262,7 @@ class _Pieces:
     tree: shapely.STRtree
     features_work: np.ndarray  # the whole features in WORK_CRS
     _kd: Any = None  # (cKDTree of points densified along the piece outlines, owner piece, spacing), on first use
+    _fine_tree: Any = None  # STRtree of the small pieces, for exact nearest distances, on first use
 
     def outline_points(self) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, float]:
         """Nearest-feature index: KD-tree of points every <= ``spacing`` m along the outlines of small pieces.
@@ -675,7 +676,9 @@ def _evaluate_layers(
     rule_pos = {r.id: i for i, r in enumerate(cfg.rules)}
 
     for name, layer in layers.items():
-        lrules = [r for r in cfg.rules if r.layer == name]
+        # the documented semantics: contact rules (intersects / overlaps) first, in plan order, then the
+        # distance ("within") rules in plan order; the first matching rule per (site, feature) wins
+        lrules = sorted((r for r in cfg.rules if r.layer == name), key=lambda r: r.contact == "within")
         pc = layer.pieces
         nfeat = len(layer.features)
         is_nearest = cfg.nearest_layer == name
@@ -904,47 +907,22 @@ def _probe(g: np.ndarray, pc: _Pieces) -> _Probe:
 def _nearest_far(g: np.ndarray, pc: _Pieces, probe: _Probe) -> tuple[np.ndarray, np.ndarray]:
     """Exact distance from each site (WORK_CRS, none touching the layer) to its nearest piece, and that piece.
 
-    Candidates come from the KD-tree of points every <= s metres along the piece outlines. For a
-    site with bounding-box centre c and radius r (largest distance from c to its vertices), and d_P
-    the distance from c to the nearest outline point, the nearest piece lies within d_P + r of the
-    site (through that point), so the point of it closest to the site is within d_P + 2r of c, and an
-    outline point of that piece within d_P + 2r + s/2. The small pieces owning outline points in that
-    ball are the candidates; their exact (GEOS) distances give the answer. No loop over sites: the
-    loop runs over growing neighbour counts, for the few sites whose ball holds more points.
+    GEOS's STRtree nearest-neighbour search over the small pieces (at most :data:`_FINE_VERTICES`
+    vertices each): a branch-and-bound on exact geometry distances, so the answer equals
+    ``STRtree.query_nearest`` + GEOS ``distance`` by construction. (An earlier KD-tree of outline
+    points missed the nearest piece when its share of the outline held no sample point: 44 of 1,286
+    sites overestimated, worst 29.07 m vs 19.0 m.)
     """
-    kd, owner, fine, fine_piece, spacing = pc.outline_points()
-    npts, nfine = len(owner), len(fine)
-    c, rad = probe.centre, probe.radius
-    pair_site: list[np.ndarray] = []
-    pair_fine: list[np.ndarray] = []
-    todo = np.arange(len(g))
-    for step, k in enumerate(_KD_NEIGHBOURS):
-        k = min(k, npts)
-        if step == 0:
-            dk, ik = probe.dk, probe.ik
-        else:
-            dk, ik = kd.query(c[todo], k=k, workers=-1)
-            dk, ik = dk.reshape(len(todo), k), ik.reshape(len(todo), k)
-        radius = dk[:, 0] + 2.0 * rad[todo] + spacing / 2.0
-        complete = (dk[:, -1] > radius) | (k == npts)
-        rows, cols = np.nonzero(complete[:, None] & (dk <= radius[:, None]))
-        pair_site.append(todo[rows])
-        pair_fine.append(owner[ik[rows, cols]])
-        todo = todo[~complete]
-        if not len(todo):
-            break
-    if len(todo):  # outline points crowd around these sites: every small piece is a candidate (rare)
-        pair_site.append(np.repeat(todo, nfine))
-        pair_fine.append(np.tile(np.arange(nfine), len(todo)))
-    key = np.unique(np.concatenate(pair_site).astype(np.int64) * nfine + np.concatenate(pair_fine))
-    si, fj = (key // nfine).astype(np.intp), (key % nfine).astype(np.intp)
-    d = _chunked(shapely.distance, g[si], fine[fj])
-    order = np.lexsort((d, si))
-    first = order[np.r_[True, np.diff(si[order]) != 0]]
+    _kd, _owner, fine, fine_piece, _spacing = pc.outline_points()
+    if pc._fine_tree is None:
+        pc._fine_tree = shapely.STRtree(fine)
     dist = np.full(len(g), np.inf)
     piece = np.zeros(len(g), dtype=np.intp)
-    dist[si[first]] = d[first]
-    piece[si[first]] = fine_piece[fj[first]]
+    if not len(g) or not len(fine):
+        return dist, piece
+    (si, fj), d = pc._fine_tree.query_nearest(g, return_distance=True, all_matches=False)
+    dist[si] = d
+    piece[si] = fine_piece[fj]
     return dist, piece
 
 
