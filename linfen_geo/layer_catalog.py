@@ -286,6 +286,12 @@ class Catalog:
             return self.replacements[name].status
         if spec.file:
             return self.sources.get(spec.file, {}).get("status", "real")
+        # a builder that models some features flags them; the layer is then illustrative as a whole
+        # (``status(plan)`` in the builder's module says so without building the layer)
+        if spec.builder and spec.status != "illustrative":
+            hook = getattr(importlib.import_module(spec.builder.split(":")[0]), "status", None)
+            if callable(hook) and hook(self.plan) == "illustrative":
+                return "illustrative"
         if spec.status:
             return spec.status
         # a derived layer is as illustrative as its least certain input

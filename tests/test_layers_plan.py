@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import LineString
 
 import linfen_geo as lg
+from linfen_geo.config import PACKAGE_DIR
 from linfen_geo.crs import AREA_CRS, WORK_CRS
 from linfen_geo.layer_catalog import Catalog
 from linfen_geo.plan import DEFAULT_PLAN
@@ -211,3 +212,21 @@ def test_redlines_contain_reserves_and_wetland_strips(catalog):
     strip = yellow.buffer(500).union_all().intersection(city)  # the river runs along the city's border
     assert strip.area > 1e7
     assert strip.intersection(red).area / strip.area > 0.95
+
+
+def test_barriers_status_follows_its_feature_flags(tmp_path, cache_dir, catalog):
+    """Bug: the barriers layer was "derived" although B3 is flagged illustrative; every report must flag it."""
+    barriers = catalog.load("barriers")
+    assert barriers.set_index("barrier_id")["illustrative"].to_dict() == {"B1": False, "B2": False, "B3": True}
+    assert catalog.status("barriers") == "illustrative"
+    row = catalog.table().set_index("name").loc["barriers"]
+    assert row["status"] == "illustrative"
+    # with no modelled barrier the layer is derived again
+    text = (PACKAGE_DIR / "plan.toml").read_text(encoding="utf-8")
+    text = text.replace('rule = "valley"', 'rule = "counties"')
+    plan = tmp_path / "plan_counties.toml"
+    plan.write_text(text, encoding="utf-8")
+    cat = Catalog(cache_dir=cache_dir, config={})
+    cat.use_plan(plan)
+    assert cat.status("barriers") == "derived"
+    assert not cat.load("barriers")["illustrative"].any()

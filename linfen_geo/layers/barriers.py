@@ -17,6 +17,7 @@ Barriers overlap (霍州 and 翼城 belong to two): the overlap is kept, not cli
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -29,7 +30,7 @@ from linfen_geo.errors import InputError
 from linfen_geo.layers._common import county_names, frame, select_counties
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, to_work_grid
 
-__all__ = ["BUILD_VERSION", "build", "valley_zone"]
+__all__ = ["BUILD_VERSION", "build", "status", "valley_zone"]
 
 BUILD_VERSION = "1"
 
@@ -79,6 +80,15 @@ def valley_zone(
     half = dx / 2
     zone = zone.buffer(half, quad_segs=4).buffer(-half, quad_segs=4)
     return shapely.intersection(zone, within)
+
+
+def status(plan: Mapping[str, Any]) -> str | None:
+    """``"illustrative"`` when some barrier of the plan is modelled (rule ``valley``), else None.
+
+    Features built by a modelled rule carry ``illustrative = True``; the catalog reads this hook so
+    the layer's status follows its features without building it.
+    """
+    return "illustrative" if any(b.get("rule", "counties") != "counties" for b in plan.get("barriers", [])) else None
 
 
 def build(ctx: Any) -> gpd.GeoDataFrame:
