@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS  # noqa: E402
-from linfen_geo.layer_catalog import get_catalog  # noqa: E402
+from linfen_geo.layer_catalog.core import get_catalog  # noqa: E402
 from linfen_geo.layers.corridors_terrain import terrain_corridors, terrain_rules, work_dem  # noqa: E402
 
 STAGES = ("stretches", "fill", "flowdir", "catchment", "vectorise")

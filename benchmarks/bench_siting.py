@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 from linfen_geo.analysis.siting import check_siting, check_siting_dask, clear_piece_cache  # noqa: E402
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS  # noqa: E402
 from linfen_geo.io.sites import read_sites  # noqa: E402
-from linfen_geo.layer_catalog import get_catalog  # noqa: E402
+from linfen_geo.layer_catalog.core import get_catalog  # noqa: E402
 
 
 def synthetic_sites(n: int, bounds: np.ndarray, seed: int = 20231) -> gpd.GeoDataFrame:

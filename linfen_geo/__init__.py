@@ -33,14 +33,14 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported lazily, on first attribute access)
 _LAZY = {
     # catalog
-    "catalog": "linfen_geo.layer_catalog",
-    "load": "linfen_geo.layer_catalog",
-    "use": "linfen_geo.layer_catalog",
-    "reset": "linfen_geo.layer_catalog",
-    "use_plan": "linfen_geo.layer_catalog",
-    "get_catalog": "linfen_geo.layer_catalog",
-    "Catalog": "linfen_geo.layer_catalog",
-    "load_plan": "linfen_geo.plan",
+    "catalog": "linfen_geo.layer_catalog.core",
+    "load": "linfen_geo.layer_catalog.core",
+    "use": "linfen_geo.layer_catalog.core",
+    "reset": "linfen_geo.layer_catalog.core",
+    "use_plan": "linfen_geo.layer_catalog.core",
+    "get_catalog": "linfen_geo.layer_catalog.core",
+    "Catalog": "linfen_geo.layer_catalog.core",
+    "load_plan": "linfen_geo.plan.loader",
     # CRS and units
     "STORAGE_CRS": "linfen_geo.crs",
     "AREA_CRS": "linfen_geo.crs",
@@ -58,14 +58,14 @@ _LAZY = {
     "convert_area": "linfen_geo.units",
     "add_area_columns": "linfen_geo.units",
     # maps
-    "plot_layers": "linfen_geo.plot",
-    "use_cjk_font": "linfen_geo.plot",
-    "explore": "linfen_geo.webmap",
+    "plot_layers": "linfen_geo.viz.maps",
+    "use_cjk_font": "linfen_geo.viz.maps",
+    "explore": "linfen_geo.viz.webmap",
     "corridor_layer": "linfen_geo.layers.corridors_terrain",
     "corridor_stretches": "linfen_geo.layers.corridors_terrain",
     "roads_from_osm": "linfen_geo.io.osm",
     "use_osm_roads": "linfen_geo.io.osm",
-    "write_map": "linfen_geo.webmap",
+    "write_map": "linfen_geo.viz.webmap",
     # analyses
     "coverage": "linfen_geo.analysis.coverage",
     "with_total": "linfen_geo.analysis.coverage",
@@ -81,7 +81,7 @@ _LAZY = {
     "check_siting": "linfen_geo.analysis.siting",
     "corridor_greening": "linfen_geo.analysis.greening",
     "GreeningResult": "linfen_geo.analysis.greening",
-    "import_raster": "linfen_geo.rasterdata",
+    "import_raster": "linfen_geo.io.rasters",
     "SitingReport": "linfen_geo.analysis.siting",
     "read_sites": "linfen_geo.io.sites",
     "read_jzd": "linfen_geo.io.jzd",
@@ -144,11 +144,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     )
     from linfen_geo.io.jzd import read_jzd, write_jzd  # noqa: F401
     from linfen_geo.io.osm import roads_from_osm, use_osm_roads  # noqa: F401
+    from linfen_geo.io.rasters import import_raster  # noqa: F401
     from linfen_geo.io.sites import read_sites  # noqa: F401
-    from linfen_geo.layer_catalog import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
     from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
-    from linfen_geo.plan import load_plan  # noqa: F401
-    from linfen_geo.plot import plot_layers, use_cjk_font  # noqa: F401
-    from linfen_geo.rasterdata import import_raster  # noqa: F401
+    from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
-    from linfen_geo.webmap import explore, write_map  # noqa: F401
+    from linfen_geo.viz.maps import plot_layers, use_cjk_font  # noqa: F401
+    from linfen_geo.viz.webmap import explore, write_map  # noqa: F401

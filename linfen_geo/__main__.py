@@ -2,6 +2,6 @@
 
 import sys
 
-from linfen_geo.cli import main
+from linfen_geo.cli.app import main
 
 sys.exit(main())

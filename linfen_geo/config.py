@@ -75,10 +75,10 @@ def data_dir(cfg: dict[str, Any] | None = None) -> Path:
     for cand in candidates:
         if cand:
             path = Path(cand).expanduser()
-            if (path / "catalog.toml").is_file():
+            if (path / "sources.toml").is_file():
                 return path
     raise DataMissingError(
-        "linfen_geo's data directory was not found: set LINFEN_GEO_DATA to the folder holding catalog.toml "
+        "linfen_geo's data directory was not found: set LINFEN_GEO_DATA to the folder holding sources.toml "
         "(the data/ folder of the source checkout)"
     )
 

@@ -23,7 +23,7 @@ def cache_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def catalog(cache_dir):
     """A catalog on the shipped data with no user config and a test build cache."""
-    from linfen_geo.layer_catalog import Catalog
+    from linfen_geo.layer_catalog.core import Catalog
 
     return Catalog(cache_dir=cache_dir, config={})
 
@@ -31,7 +31,7 @@ def catalog(cache_dir):
 @pytest.fixture
 def fresh_catalog(tmp_path, cache_dir):
     """A catalog the test may modify (replacements), sharing the build cache."""
-    from linfen_geo.layer_catalog import Catalog
+    from linfen_geo.layer_catalog.core import Catalog
 
     return Catalog(cache_dir=cache_dir, config={})
 

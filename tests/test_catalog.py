@@ -9,7 +9,7 @@ from shapely.geometry import box
 
 import linfen_geo as lg
 from linfen_geo.crs import area_m2, to_area_crs
-from linfen_geo.layer_catalog import Catalog
+from linfen_geo.layer_catalog.core import Catalog
 
 
 def test_catalog_table_lists_every_layer_with_provenance(catalog):

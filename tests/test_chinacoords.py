@@ -1,4 +1,4 @@
-"""Tests of linfen_geo.chinacoords: WGS 84 <-> GCJ-02 <-> BD-09 conversions.
+"""Tests of linfen_geo.io.chinacoords: WGS 84 <-> GCJ-02 <-> BD-09 conversions.
 
 Reference values are copied from the test suites of independent public projects
 (each cited next to its numbers); the round-trip, offset and vectorisation tests
@@ -14,7 +14,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from linfen_geo import chinacoords as cc
+from linfen_geo.io import chinacoords as cc
 from linfen_geo.errors import CRSError, InputError
 
 GEOD = Geod(ellps="WGS84")

@@ -72,7 +72,7 @@ def test_plan_missing_a_key_is_one_line_exit_2(tmp_path):
 
     from linfen_geo.config import PACKAGE_DIR
 
-    text = (PACKAGE_DIR / "plan.toml").read_text(encoding="utf-8")
+    text = (PACKAGE_DIR / "plan" / "plan.toml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^nearest_layer = .*$", "", text)  # harmless
     text = re.sub(r"(?m)^buffer_m = 1000$", "", text)  # [corridor_rules] buffer_m is needed
     plan = tmp_path / "plan.toml"
@@ -87,7 +87,7 @@ def test_plan_missing_a_key_is_one_line_exit_2(tmp_path):
 
 def test_internal_error_exits_3_with_a_log(tmp_path, monkeypatch, capsys):
     """An unexpected exception is ours: exit 3 (not 1 = contacts), one line naming a log with the traceback."""
-    from linfen_geo import cli
+    from linfen_geo.cli import app as cli
 
     def boom(args):
         raise ZeroDivisionError("synthetic bug")

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from linfen_geo.cli import main
+from linfen_geo.cli.app import main
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_GEOJSON = REPO / "examples" / "sites_three_projects.geojson"
@@ -22,7 +22,7 @@ EXAMPLE_TXT = REPO / "examples" / "sites_three_projects.txt"
 @pytest.fixture(autouse=True)
 def _test_catalog(monkeypatch, catalog):
     """The CLI's default catalog is the test session's (private build cache, no user config)."""
-    monkeypatch.setattr("linfen_geo.layer_catalog._CATALOG", catalog)
+    monkeypatch.setattr("linfen_geo.layer_catalog.core._CATALOG", catalog)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from shapely.geometry import LineString, box
 from linfen_geo.crs import WORK_CRS
 from linfen_geo.errors import InputError
 from linfen_geo.hydrology import D8_NODATA, D8_PIT, catchment_mask, drains_to, fill_depressions, fill_pits, route
-from linfen_geo.layer_catalog import Catalog
+from linfen_geo.layer_catalog.core import Catalog
 from linfen_geo.layers.corridors_terrain import (
     corridor_layer,
     corridor_stretches,
@@ -254,7 +254,7 @@ def test_road_is_always_inside():
 
 # ------------------------------------------------------------------------------------ through the catalog
 def _plan_with(tmp_path: Path, resolution: float) -> Path:
-    from linfen_geo.plan import DEFAULT_PLAN
+    from linfen_geo.plan.loader import DEFAULT_PLAN
 
     text = DEFAULT_PLAN.read_text(encoding="utf-8")
     assert text.count("resolution_m = 250") == 1

@@ -19,7 +19,7 @@ import linfen_geo.analysis.greening as greening
 from linfen_geo.analysis.greening import GreeningRules, corridor_greening, corridor_zones
 from linfen_geo.crs import AREA_CRS
 from linfen_geo.errors import InputError, LinfenGeoError
-from linfen_geo.plan import load_plan
+from linfen_geo.plan.loader import load_plan
 from linfen_geo.terrain import aspect_deg, slope_deg
 
 X0, Y1 = 500_000.0, 4_000_000.0  # top-left corner of the synthetic grids (EPSG:4546, near Linfen)
@@ -495,7 +495,7 @@ def test_write_report(shipped, tmp_path):
 
 def test_step_greening(catalog, tmp_path):
     from linfen_geo.analysis.greening import step_greening
-    from linfen_geo.outputs import OutputDir
+    from linfen_geo.reports.writers import OutputDir
 
     md = step_greening(catalog, OutputDir(tmp_path))
     assert md.startswith("## Corridor greening 廊道绿化")
@@ -505,8 +505,8 @@ def test_step_greening(catalog, tmp_path):
 
 # ------------------------------------------------------------------ command line
 def _parser():
-    from linfen_geo.cli import _Parser
-    from linfen_geo.commands_greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.app import _Parser
+    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
 
     p = _Parser(prog="linfen-geo")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -516,7 +516,7 @@ def _parser():
 
 
 def test_cli_greening(fresh_catalog, tmp_path, capsys):
-    from linfen_geo.commands_greening import cmd_greening
+    from linfen_geo.cli.greening import cmd_greening
 
     args = _parser().parse_args(["greening", "--out", str(tmp_path / "o"), "--corridor-mode", "buffer"])
     assert args.func is cmd_greening
@@ -533,7 +533,7 @@ def test_cli_greening(fresh_catalog, tmp_path, capsys):
 
 def test_cli_greening_with_user_rasters(fresh_catalog, tmp_path):
     """--landcover / --dem: a user's WorldCover-coded raster replaces the MODIS one."""
-    from linfen_geo.commands_greening import cmd_greening
+    from linfen_geo.cli.greening import cmd_greening
 
     lc = fresh_catalog.load("landcover").squeeze()
     wc = {v: WORLDCOVER.get(c, 100) for c, vals in load_plan()["greening"]["class_maps"]["igbp"].items() for v in vals}

@@ -316,7 +316,7 @@ def test_geoseries_and_dataframe_and_dict():
 
 
 def test_gcj02_input_returns_wgs84_within_1m(tmp_path):
-    chinacoords = pytest.importorskip("linfen_geo.chinacoords", reason="linfen_geo.chinacoords not available")
+    chinacoords = pytest.importorskip("linfen_geo.io.chinacoords", reason="linfen_geo.io.chinacoords not available")
     if not hasattr(chinacoords, "wgs84_to_gcj02"):
         pytest.skip("chinacoords.wgs84_to_gcj02 not available")
     lon = np.array([111.52, 111.40, 111.75])

@@ -13,8 +13,8 @@ from shapely.geometry import LineString
 import linfen_geo as lg
 from linfen_geo.config import PACKAGE_DIR
 from linfen_geo.crs import AREA_CRS, WORK_CRS
-from linfen_geo.layer_catalog import Catalog
-from linfen_geo.plan import DEFAULT_PLAN
+from linfen_geo.layer_catalog.core import Catalog
+from linfen_geo.plan.loader import DEFAULT_PLAN
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_barriers_status_follows_its_feature_flags(tmp_path, cache_dir, catalog)
     row = catalog.table().set_index("name").loc["barriers"]
     assert row["status"] == "illustrative"
     # with no modelled barrier the layer is derived again
-    text = (PACKAGE_DIR / "plan.toml").read_text(encoding="utf-8")
+    text = (PACKAGE_DIR / "plan" / "plan.toml").read_text(encoding="utf-8")
     text = text.replace('rule = "valley"', 'rule = "counties"')
     plan = tmp_path / "plan_counties.toml"
     plan.write_text(text, encoding="utf-8")

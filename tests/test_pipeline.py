@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import linfen_geo as lg
-from linfen_geo.outputs import OutputDir, write_table
-from linfen_geo.pipeline import run_all
+from linfen_geo.reports.pipeline import run_all
+from linfen_geo.reports.writers import OutputDir, write_table
 
 
 def test_run_all_writes_outputs(tmp_path, catalog):

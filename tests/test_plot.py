@@ -4,7 +4,7 @@ import matplotlib
 import pytest
 from matplotlib.ft2font import FT2Font
 
-from linfen_geo.plot import cjk_font_path, plot_layers, use_cjk_font
+from linfen_geo.viz.maps import cjk_font_path, plot_layers, use_cjk_font
 
 
 def test_cjk_font_has_every_glyph_we_draw(catalog):

@@ -11,7 +11,7 @@ from pyproj import Transformer
 
 from linfen_geo.crs import WORK_CRS
 from linfen_geo.errors import CRSError, InputError
-from linfen_geo.rasterdata import import_raster, raster_class_scheme
+from linfen_geo.io.rasters import import_raster, raster_class_scheme
 
 WORLDCOVER = np.array([10, 20, 30, 40, 50, 60, 80, 90, 100], dtype="uint8")
 LON0, LAT1, STEP = 109.9, 37.3, 0.01  # a lon/lat raster well beyond Linfen (110.3-112.6 E, 35.3-37.0 N)
@@ -88,7 +88,7 @@ def test_import_landcover_round_trip(worldcover, tmp_path, catalog):
     assert sorted(p.name for p in dest.iterdir()) == ["wc.tif", "wc.tif.PROVENANCE.txt"]  # no temporary files left
 
     # the catalog accepts it as the land cover
-    from linfen_geo.layer_catalog import Catalog
+    from linfen_geo.layer_catalog.core import Catalog
 
     cat = Catalog(cache_dir=catalog.cache_dir, config={})
     cat.use("landcover", out, classes="worldcover", status="real")
@@ -171,8 +171,8 @@ def test_import_dem(tmp_path, catalog):
 
 
 def test_cli_data_import(worldcover, tmp_path, catalog, capsys):
-    from linfen_geo.cli import _Parser
-    from linfen_geo.commands_greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.app import _Parser
+    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
 
     _, path = worldcover
     p = _Parser(prog="linfen-geo")

@@ -447,7 +447,7 @@ def test_dask_partitions_give_identical_results(random_sites, wiggly_layers, cat
 
 
 def test_gcj02_input_gives_the_same_verdicts(random_sites, layers, catalog):
-    from linfen_geo.chinacoords import wgs84_to_gcj02
+    from linfen_geo.io.chinacoords import wgs84_to_gcj02
 
     sites = random_sites.iloc[1:60].to_crs(STORAGE_CRS)
 

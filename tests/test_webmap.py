@@ -12,8 +12,8 @@ import pytest
 
 import linfen_geo as lg
 from linfen_geo.crs import WORK_CRS
-from linfen_geo.plot import LAYER_STYLES
-from linfen_geo.webmap import write_map
+from linfen_geo.viz.maps import LAYER_STYLES
+from linfen_geo.viz.webmap import write_map
 
 
 @pytest.fixture(scope="module")

@@ -136,7 +136,7 @@ class GreeningRules:
 
     Examples
     --------
-    >>> from linfen_geo.plan import load_plan
+    >>> from linfen_geo.plan.loader import load_plan
     >>> rules = GreeningRules.from_plan(load_plan())
     >>> rules.suitability_names, rules.K
     (('tree', 'shrub', 'grass'), 8)
@@ -335,7 +335,7 @@ class GreeningRules:
         Examples
         --------
         >>> import numpy as np
-        >>> from linfen_geo.plan import load_plan
+        >>> from linfen_geo.plan.loader import load_plan
         >>> r = GreeningRules.from_plan(load_plan())
         >>> idx, bad = r.class_lookup(np.array([[10, 60], [255, 77]], dtype="uint8"), "worldcover", 255)
         >>> [r.classes[i] if i < len(r.classes) else "nodata" for i in idx.ravel()], bad
@@ -379,7 +379,7 @@ class GreeningRules:
         Examples
         --------
         >>> import numpy as np
-        >>> from linfen_geo.plan import load_plan
+        >>> from linfen_geo.plan.loader import load_plan
         >>> r = GreeningRules.from_plan(load_plan())
         >>> t = r.terrain_code(np.array([20.0, 30.0, 40.0]), np.array([0.0, 0.0, 180.0]), np.full(3, 1000.0))
         >>> [r.suitability_names[(v >> 3) - 1] for v in t]
@@ -400,7 +400,7 @@ class GreeningRules:
         Examples
         --------
         >>> import numpy as np
-        >>> from linfen_geo.plan import load_plan
+        >>> from linfen_geo.plan.loader import load_plan
         >>> r = GreeningRules.from_plan(load_plan())
         >>> y = np.arange(50)[:, None] * 30.0  # rows run south: z rises southwards, the slope faces north
         >>> z = np.broadcast_to(500 + y * np.tan(np.radians(20)), (50, 50))
@@ -963,7 +963,7 @@ def corridor_greening(
         ``"buffer"`` (1 km each side, the ``corridors`` layer) or ``"terrain"`` (to the first ridge
         line, ``corridors_terrain``); default: the plan's ``[corridor_rules] mode``.
     catalog
-        A :class:`~linfen_geo.layer_catalog.Catalog` (default: the session's).
+        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
     corridors, counties
         Zones to use instead of the catalog's (``corridor_id`` [+ ``name_zh``, ``name_en``];
         ``adcode`` [+ ``name``, ``name_en``]).
@@ -1007,7 +1007,7 @@ def corridor_greening(
     >>> res = corridor_greening()  # doctest: +SKIP
     >>> res.total[["greenable_ha", "greenable_wanmu", "target_share"]]  # doctest: +SKIP
     """
-    from linfen_geo.layer_catalog import get_catalog
+    from linfen_geo.layer_catalog.core import get_catalog
 
     t_start = time.perf_counter()
     cat = catalog if catalog is not None else get_catalog()
@@ -1768,7 +1768,7 @@ class GreeningResult:
     # ------------------------------------------------ writers
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the tables (one sheet each) and the notes to an XLSX workbook, atomically."""
-        from linfen_geo.outputs import write_tables_xlsx
+        from linfen_geo.reports.writers import write_tables_xlsx
 
         return write_tables_xlsx(
             {**self.tables(), "notes": pd.DataFrame({"note": self.notes})}, path, overwrite=overwrite
@@ -1796,7 +1796,7 @@ class GreeningResult:
 
     def markdown(self, files: Sequence[str] = (), *, level: int = 1) -> str:
         """The report as Markdown (notes first, then the tables)."""
-        from linfen_geo.outputs import to_markdown
+        from linfen_geo.reports.writers import to_markdown
 
         h = "#" * level
         st = self.summary_tables()
@@ -1878,7 +1878,7 @@ class GreeningResult:
         Parameters
         ----------
         out_dir
-            A folder or an :class:`~linfen_geo.outputs.OutputDir`; files are named ``<prefix>_*``.
+            A folder or an :class:`~linfen_geo.reports.writers.OutputDir`; files are named ``<prefix>_*``.
         overwrite
             Replace files linfen-geo did not write (CLI ``--force``).
 
@@ -1887,7 +1887,7 @@ class GreeningResult:
         list of Path
             The files written.
         """
-        from linfen_geo.outputs import OutputDir, atomic_write
+        from linfen_geo.reports.writers import OutputDir, atomic_write
 
         out = out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir, overwrite=overwrite)
         paths: list[Path] = []
@@ -1958,8 +1958,8 @@ class GreeningResult:
         from matplotlib.patches import Patch
         from rasterio.enums import Resampling
 
-        from linfen_geo.charts import illustrative_note
-        from linfen_geo.plot import add_map_furniture, use_cjk_font
+        from linfen_geo.viz.charts import illustrative_note
+        from linfen_geo.viz.maps import add_map_furniture, use_cjk_font
 
         use_cjk_font()
         rules = self.rules
@@ -2032,8 +2032,8 @@ class GreeningResult:
         """Stacked bars: greenable land by suitability per county (亩 or 万亩)."""
         import matplotlib.pyplot as plt
 
-        from linfen_geo.charts import illustrative_note
-        from linfen_geo.plot import use_cjk_font
+        from linfen_geo.viz.charts import illustrative_note
+        from linfen_geo.viz.maps import use_cjk_font
 
         use_cjk_font()
         rules = self.rules
@@ -2085,7 +2085,7 @@ def _pct(df: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------- the main job
 def step_greening(cat: Any, out: Any) -> str:
     """Main-job step: corridor greening with the catalog's layers; returns the REPORT.md section."""
-    from linfen_geo.outputs import to_markdown
+    from linfen_geo.reports.writers import to_markdown
 
     res = corridor_greening(catalog=cat)
     paths = res.write(out)

@@ -112,7 +112,7 @@ def forest_coverage(
         for the total the target share, target area and the gap (亩, 万亩; positive = to plant).
         ``attrs["caveat_zh"/"caveat_en"]`` states the class-definition and resolution caveat.
     """
-    from linfen_geo.layer_catalog import get_catalog
+    from linfen_geo.layer_catalog.core import get_catalog
 
     cat = catalog or get_catalog()
     plan = plan or cat.plan

@@ -1391,8 +1391,8 @@ class SitingReport:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        from linfen_geo.outputs import atomic_write, check_writable
-        from linfen_geo.plot import LAYER_STYLES, add_map_furniture, use_cjk_font
+        from linfen_geo.reports.writers import atomic_write, check_writable
+        from linfen_geo.viz.maps import LAYER_STYLES, add_map_furniture, use_cjk_font
 
         if out is not None:
             check_writable(out, overwrite)
@@ -1565,13 +1565,13 @@ def _setup(
     layers: Mapping[str, Any] | None, rules: Any, catalog: Any, max_vertices: int
 ) -> tuple[_Config, dict[str, _Layer], list[str], Any]:
     if catalog is None and (layers is None or rules is None or any(isinstance(v, str) for v in layers.values())):
-        from linfen_geo.layer_catalog import get_catalog
+        from linfen_geo.layer_catalog.core import get_catalog
 
         catalog = get_catalog()
     if catalog is not None:
         plan = catalog.plan
     else:
-        from linfen_geo.plan import load_plan
+        from linfen_geo.plan.loader import load_plan
 
         plan = load_plan()
     cfg = _config(rules, plan)
@@ -1695,7 +1695,7 @@ def check_siting(
     crs
         CRS of ``sites`` when they carry none (``4546``, ``"gcj02"``, ``"bd09"`` ...).
     catalog
-        A :class:`~linfen_geo.layer_catalog.Catalog` (default: the session's).
+        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
     max_vertices
         Vertex budget of the subdivided layer pieces.
 

@@ -89,7 +89,7 @@ def _city(city: Any, catalog: Any) -> Any:
     """The city polygon in EPSG:4546."""
     if city is None:
         if catalog is None:
-            from linfen_geo.layer_catalog import get_catalog
+            from linfen_geo.layer_catalog.core import get_catalog
 
             catalog = get_catalog()
         return catalog.load("counties").to_crs(WORK_CRS).union_all()
@@ -169,7 +169,7 @@ def roads_from_osm(
         raise InputError(f"OpenStreetMap extract {path} does not exist")
     if plan is None:
         if catalog is None:
-            from linfen_geo.layer_catalog import get_catalog
+            from linfen_geo.layer_catalog.core import get_catalog
 
             catalog = get_catalog()
         plan = catalog.plan
@@ -274,10 +274,10 @@ def use_osm_roads(
     --------
     >>> use_osm_roads("shanxi-latest.osm.pbf", fill_missing=True)  # doctest: +SKIP
     """
-    from linfen_geo.outputs import atomic_write
+    from linfen_geo.reports.writers import atomic_write
 
     if catalog is None:
-        from linfen_geo.layer_catalog import get_catalog
+        from linfen_geo.layer_catalog.core import get_catalog
 
         catalog = get_catalog()
     path = Path(path).expanduser()

@@ -88,7 +88,7 @@ CHINA_LONLAT_BOX = (100.0, 25.0, 125.0, 45.0)
 _GK_PREFIX_BOX = (37_300_000.0, 3_800_000.0, 37_700_000.0, 4_200_000.0)
 _GK_BOX = (300_000.0, 3_800_000.0, 700_000.0, 4_200_000.0)
 
-#: ``crs`` strings meaning Chinese web-map lon/lat offset systems, mapped to :mod:`linfen_geo.chinacoords` names
+#: ``crs`` strings meaning Chinese web-map lon/lat offset systems, mapped to :mod:`linfen_geo.io.chinacoords` names
 OFFSET_SYSTEMS: dict[str, str] = {
     "gcj02": "gcj02",
     "gcj": "gcj02",
@@ -1022,7 +1022,7 @@ def _resolve_crs(raw: _Raw, crs: Any, bounds: np.ndarray) -> tuple[CRS | str, bo
 
 def _to_storage(gdf: gpd.GeoDataFrame, src: CRS | str) -> gpd.GeoDataFrame:
     if isinstance(src, str):
-        from linfen_geo.chinacoords import to_wgs84  # lazy: optional dependency inside the package
+        from linfen_geo.io.chinacoords import to_wgs84  # lazy: optional dependency inside the package
 
         return to_wgs84(gdf.set_crs(STORAGE_CRS, allow_override=True), src)
     gdf = gdf.set_crs(src, allow_override=True)

@@ -111,7 +111,7 @@ def terrain_rules(plan: Mapping[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from linfen_geo.plan import load_plan
+    >>> from linfen_geo.plan.loader import load_plan
     >>> rules = terrain_rules(load_plan())
     >>> rules["plain_width_m"], rules["basin_max_elevation_m"]
     (1000, 600)
@@ -702,7 +702,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
 # ------------------------------------------------------------------------------------ public helpers
 def _catalog(catalog: Any) -> Any:
     if catalog is None:
-        from linfen_geo.layer_catalog import get_catalog
+        from linfen_geo.layer_catalog.core import get_catalog
 
         return get_catalog()
     return catalog
@@ -716,7 +716,7 @@ def corridor_layer(mode: str | None = None, catalog: Any = None) -> gpd.GeoDataF
     mode
         ``"buffer"`` or ``"terrain"``; None uses the plan file's ``corridor_rules.mode``.
     catalog
-        A :class:`~linfen_geo.layer_catalog.Catalog` (default: the session's).
+        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
 
     Returns
     -------

@@ -44,7 +44,7 @@ input. Longitude always comes first.
 
 Examples
 --------
->>> from linfen_geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
+>>> from linfen_geo.io.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 >>> lon, lat = wgs84_to_gcj02(111.52, 36.08)
 >>> print(f"{lon:.6f} {lat:.6f}")
 111.526214 36.079872

@@ -1,8 +1,8 @@
 """``linfen-geo greening`` and ``linfen-geo data import``: argparse builders and their handlers.
 
-:mod:`linfen_geo.cli` wires them in::
+:mod:`linfen_geo.cli.app` wires them in::
 
-    from linfen_geo.commands_greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
     add_greening_parser(sub)
     add_data_parser(sub)
 
@@ -44,8 +44,8 @@ def _log(msg: str) -> None:
 def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     """Handler of ``linfen-geo greening``: run the report and write it to ``--out``."""
     from linfen_geo.analysis.greening import corridor_greening
-    from linfen_geo.layer_catalog import get_catalog
-    from linfen_geo.rasterdata import raster_class_scheme
+    from linfen_geo.io.rasters import raster_class_scheme
+    from linfen_geo.layer_catalog.core import get_catalog
 
     cat = catalog if catalog is not None else get_catalog()
     if args.classes and not args.landcover:
@@ -71,7 +71,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
 
 def cmd_data_import(args: argparse.Namespace, catalog: Any = None) -> int:
     """Handler of ``linfen-geo data import``: clip, reproject and validate a raster into the data directory."""
-    from linfen_geo.rasterdata import import_raster
+    from linfen_geo.io.rasters import import_raster
 
     name = args.name or f"{args.kind}_{Path(args.path).stem}"
     path = import_raster(

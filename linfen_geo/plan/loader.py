@@ -8,7 +8,7 @@ file, or :func:`linfen_geo.use_plan`) at an edited copy to change the layers.
 
 Examples
 --------
->>> from linfen_geo.plan import load_plan
+>>> from linfen_geo.plan.loader import load_plan
 >>> plan = load_plan()
 >>> plan["units"]["m2_per_mu"] == 10000 / 15
 True
@@ -51,7 +51,7 @@ def _wrap(value: Any, file: str, key_path: str) -> Any:
     return value
 
 
-DEFAULT_PLAN = PACKAGE_DIR / "plan.toml"
+DEFAULT_PLAN = PACKAGE_DIR / "plan" / "plan.toml"
 
 
 def load_plan(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def plot_layers(
     layers
         Layer names to draw (vector layers; default: every vector layer with a style).
     catalog
-        A :class:`~linfen_geo.layer_catalog.Catalog` (default: the session's).
+        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
     ax
         Axes to draw into; a new figure otherwise.
     out
@@ -178,8 +178,8 @@ def plot_layers(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from linfen_geo.layer_catalog import get_catalog
-    from linfen_geo.outputs import atomic_write
+    from linfen_geo.layer_catalog.core import get_catalog
+    from linfen_geo.reports.writers import atomic_write
 
     cat = catalog or get_catalog()
     use_cjk_font()

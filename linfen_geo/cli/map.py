@@ -10,8 +10,8 @@ __all__ = ["add_map_parser"]
 
 def _cmd_map(args: argparse.Namespace) -> int:
     from linfen_geo.errors import InputError
-    from linfen_geo.layer_catalog import get_catalog
-    from linfen_geo.webmap import write_map
+    from linfen_geo.layer_catalog.core import get_catalog
+    from linfen_geo.viz.webmap import write_map
 
     cat = get_catalog()
     layers = None

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from linfen_geo.plot import add_map_furniture, use_cjk_font
+from linfen_geo.viz.maps import add_map_furniture, use_cjk_font
 
 __all__ = ["bar_by_zone", "overlap_heatmap", "forest_chart", "change_map", "illustrative_note"]
 

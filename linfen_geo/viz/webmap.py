@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from linfen_geo.crs import WORK_CRS
-from linfen_geo.plot import LAYER_STYLES
+from linfen_geo.viz.maps import LAYER_STYLES
 
 __all__ = ["VERDICT_COLORS", "explore", "write_map"]
 
@@ -42,7 +42,7 @@ _GK_4525 = "+proj=tmerc +lat_0=0 +lon_0=111 +k=1 +x_0=37500000 +y_0=0 +ellps=GRS
 
 
 def _static(name: str) -> bytes:
-    return (resources.files("linfen_geo") / "static" / name).read_bytes()
+    return (resources.files("linfen_geo.viz") / "static" / name).read_bytes()
 
 
 def _data_uri(name: str, mime: str) -> str:
@@ -128,7 +128,7 @@ def _cjk_font_css(text: str) -> str:
 
     from fontTools import subset
 
-    from linfen_geo.plot import cjk_font_path
+    from linfen_geo.viz.maps import cjk_font_path
 
     # folium writes data as JSON with \uXXXX escapes: decode those before collecting characters
     decoded = re.sub(r"\\u([0-9a-fA-F]{4})", lambda mt: json.loads(f'"\\u{mt.group(1)}"'), text)
@@ -256,7 +256,7 @@ def explore(
     """
     import folium
 
-    from linfen_geo.layer_catalog import get_catalog
+    from linfen_geo.layer_catalog.core import get_catalog
 
     cat = catalog or get_catalog()
     if layers is None:
@@ -390,7 +390,7 @@ def write_map(
     overwrite: bool = False,
 ) -> Path:
     """Write :func:`explore`'s map as a self-contained HTML file (atomically; no overwrite unless asked)."""
-    from linfen_geo.outputs import check_writable, write_text
+    from linfen_geo.reports.writers import check_writable, write_text
 
     path = check_writable(path, overwrite)
     m = explore(layers, sites=sites, crs=crs, catalog=catalog, basemap=basemap)

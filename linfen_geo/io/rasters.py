@@ -19,7 +19,7 @@ The result plugs into the catalog: ``lg.use("landcover", path, classes="worldcov
 
 Examples
 --------
->>> from linfen_geo.rasterdata import import_raster
+>>> from linfen_geo.io.rasters import import_raster
 >>> path = import_raster("ESA_WorldCover_10m_2021_N36E111.tif", "worldcover_2021",
 ...                      kind="landcover", classes="worldcover")  # doctest: +SKIP
 >>> import linfen_geo as lg
@@ -194,8 +194,8 @@ def import_raster(
     from rasterio.windows import Window
 
     from linfen_geo import __version__
-    from linfen_geo.layer_catalog import get_catalog
-    from linfen_geo.outputs import atomic_write
+    from linfen_geo.layer_catalog.core import get_catalog
+    from linfen_geo.reports.writers import atomic_write
 
     if kind not in KINDS:
         raise InputError(f"kind must be one of {KINDS}, not {kind!r}")

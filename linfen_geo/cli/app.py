@@ -42,7 +42,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from linfen_geo.pipeline import run_all
+    from linfen_geo.reports.pipeline import run_all
 
     report = run_all(args.out, overwrite=args.force)
     print(f"[linfen-geo] report: {report}")
@@ -55,7 +55,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from linfen_geo.errors import InputError
-    from linfen_geo.outputs import atomic_write, check_writable
+    from linfen_geo.reports.writers import atomic_write, check_writable
 
     fmt = args.format
     if fmt is None:
@@ -69,7 +69,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
         check_writable(args.map, args.force)
     with warnings.catch_warnings():
         # linfen_geo's own warnings end up in the report's notes; warnings of other libraries still show
-        from linfen_geo.schema import LinfenGeoWarning
+        from linfen_geo.layer_catalog.schema import LinfenGeoWarning
 
         warnings.simplefilter("ignore", LinfenGeoWarning)
         from linfen_geo.analysis.siting import check_siting
@@ -130,9 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace existing --out/--map files")
     s.set_defaults(func=_cmd_check_siting)
 
-    from linfen_geo.commands_corridors import add_corridors_parser
-    from linfen_geo.commands_greening import add_data_parser, add_greening_parser
-    from linfen_geo.commands_map import add_map_parser
+    from linfen_geo.cli.corridors import add_corridors_parser
+    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.map import add_map_parser
 
     add_corridors_parser(sub)
     add_greening_parser(sub)

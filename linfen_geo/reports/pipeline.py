@@ -1,7 +1,7 @@
 """The main job: build every layer, run the analyses, write tables, maps and reports.
 
 ``linfen-geo run --out out`` calls :func:`run_all`. Each step is a function of
-``(catalog, out)`` that writes its files through :class:`~linfen_geo.outputs.OutputDir`
+``(catalog, out)`` that writes its files through :class:`~linfen_geo.reports.writers.OutputDir`
 and returns a short Markdown section for ``out/REPORT.md``.
 """
 
@@ -12,15 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from linfen_geo.layer_catalog import Catalog, get_catalog
-from linfen_geo.outputs import OutputDir, to_markdown
+from linfen_geo.layer_catalog.core import Catalog, get_catalog
+from linfen_geo.reports.writers import OutputDir, to_markdown
 
 __all__ = ["STEPS", "run_all"]
 
 
 def step_layers(cat: Catalog, out: OutputDir) -> str:
     """Build every layer; write the catalog table and the overview map."""
-    from linfen_geo.plot import plot_layers
+    from linfen_geo.viz.maps import plot_layers
 
     table = cat.table(build=True)
     out.table(table, "catalog.csv")
@@ -52,7 +52,7 @@ def _flag(cat: Catalog, names: list[str]) -> str:
 def step_coverage(cat: Catalog, out: OutputDir) -> str:
     """Coverage of barriers, corridors and red lines by county."""
     from linfen_geo.analysis.coverage import coverage, with_total
-    from linfen_geo.charts import bar_by_zone, illustrative_note
+    from linfen_geo.viz.charts import bar_by_zone, illustrative_note
 
     layers = ["barriers", "corridors", "redlines"]
     tables = {}
@@ -100,7 +100,7 @@ def step_overlap(cat: Catalog, out: OutputDir) -> str:
         overlap_matrix,
         pairwise_within,
     )
-    from linfen_geo.charts import illustrative_note, overlap_heatmap
+    from linfen_geo.viz.charts import illustrative_note, overlap_heatmap
 
     layers = list(DEFAULT_LAYERS)
     matrix = overlap_matrix(layers, catalog=cat)
@@ -144,7 +144,7 @@ def step_overlap(cat: Catalog, out: OutputDir) -> str:
 def step_indicators(cat: Catalog, out: OutputDir) -> str:
     """Indicator 23 (red-line share, and change when a baseline is configured) and 22 (forest coverage)."""
     from linfen_geo.analysis.indicators import forest_coverage, redline_share
-    from linfen_geo.charts import bar_by_zone, forest_chart, illustrative_note
+    from linfen_geo.viz.charts import bar_by_zone, forest_chart, illustrative_note
 
     share = redline_share(catalog=cat)
     out.table(share, "indicator23_redline_share.csv")
@@ -232,7 +232,7 @@ def step_siting(cat: Catalog, out: OutputDir) -> str:
 
 def step_map(cat: Catalog, out: OutputDir) -> str:
     """The interactive offline map with every layer and the example sites by verdict."""
-    from linfen_geo.webmap import write_map
+    from linfen_geo.viz.webmap import write_map
 
     examples = _examples_dir()
     sites = examples / "sites_three_projects.geojson" if examples else None

@@ -33,9 +33,9 @@ import pandas as pd
 from linfen_geo import config as _config
 from linfen_geo.crs import STORAGE_CRS, crs_label
 from linfen_geo.errors import DataMissingError, InputError, LayerNotFoundError, LinfenGeoError, SchemaError
-from linfen_geo.outputs import atomic_write
-from linfen_geo.plan import load_plan, plan_section_digest
-from linfen_geo.schema import Schema, validate_raster, validate_vector
+from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
+from linfen_geo.plan.loader import load_plan, plan_section_digest
+from linfen_geo.reports.writers import atomic_write
 
 __all__ = ["Catalog", "LayerSpec", "Replacement", "catalog", "get_catalog", "load", "reset", "use", "use_plan"]
 
@@ -44,7 +44,7 @@ STATUSES = ("official", "real", "derived", "illustrative")
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """A catalog entry, read from ``catalog.toml``."""
+    """A catalog entry, read from ``layer_catalog/layers.toml``."""
 
     name: str
     title_zh: str
@@ -171,10 +171,12 @@ class Catalog:
         self.data_dir = Path(data_dir) if data_dir else _config.data_dir(cfg)
         self.cache_dir = Path(cache_dir) if cache_dir else _config.cache_dir(cfg)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        entries = tomllib.loads((_config.PACKAGE_DIR / "catalog.toml").read_text(encoding="utf-8"))["layers"]
+        entries = tomllib.loads((_config.PACKAGE_DIR / "layer_catalog" / "layers.toml").read_text(encoding="utf-8"))[
+            "layers"
+        ]
         self.specs: dict[str, LayerSpec] = {n: LayerSpec.from_toml(n, e) for n, e in entries.items()}
         self.sources: dict[str, dict[str, Any]] = tomllib.loads(
-            (self.data_dir / "catalog.toml").read_text(encoding="utf-8")
+            (self.data_dir / "sources.toml").read_text(encoding="utf-8")
         )
         self.replacements: dict[str, Replacement] = {}
         self._plan_path: str | None = cfg.get("plan")
@@ -313,7 +315,7 @@ class Catalog:
         if spec.file:
             src = self.sources.get(spec.file)
             if src is None:
-                raise DataMissingError(f"data/catalog.toml has no entry for {spec.file}")
+                raise DataMissingError(f"data/sources.toml has no entry for {spec.file}")
             return {
                 "source": src["source"],
                 "licence": src["licence"],
