@@ -14,8 +14,8 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from linfen_geo.io import chinacoords as cc
 from linfen_geo.errors import CRSError, InputError
+from linfen_geo.io import chinacoords as cc
 
 GEOD = Geod(ellps="WGS84")
 
