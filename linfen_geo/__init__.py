@@ -25,6 +25,8 @@ from linfen_geo.errors import (
     InputError,
     LayerNotFoundError,
     LinfenGeoError,
+    LinfenGeoWarning,
+    PlanError,
     SchemaError,
 )
 
@@ -96,6 +98,8 @@ __all__ = [
     "InputError",
     "LayerNotFoundError",
     "LinfenGeoError",
+    "LinfenGeoWarning",
+    "PlanError",
     "SchemaError",
     "__version__",
     *_LAZY,

@@ -20,6 +20,7 @@ __all__ = [
     "InputError",
     "LayerNotFoundError",
     "LinfenGeoError",
+    "LinfenGeoWarning",
     "PlanError",
     "SchemaError",
 ]
@@ -65,3 +66,7 @@ class PlanError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; we do not want that
         return str(self.args[0]) if self.args else ""
+
+
+class LinfenGeoWarning(UserWarning):
+    """Something was repaired or assumed; the data were not lost."""

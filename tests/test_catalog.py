@@ -9,6 +9,7 @@ from shapely.geometry import box
 
 import linfen_geo as lg
 from linfen_geo.crs import area_m2, to_area_crs
+from linfen_geo.errors import LinfenGeoWarning
 from linfen_geo.layer_catalog.core import Catalog
 
 
@@ -158,7 +159,7 @@ def test_invalid_geometry_is_repaired_and_counted(fresh_catalog, tmp_path):
     gdf.loc[gdf.index[0], "geometry"] = Polygon([(x, y), (x + 0.1, y + 0.1), (x + 0.1, y), (x, y + 0.1)])
     path = tmp_path / "bowtie.geojson"
     gdf.to_file(path)
-    with pytest.warns(lg.schema.LinfenGeoWarning if hasattr(lg, "schema") else UserWarning, match="repaired 1"):
+    with pytest.warns(LinfenGeoWarning, match="repaired 1"):
         fresh_catalog.use("counties", path)
     loaded = fresh_catalog.load("counties")
     assert loaded.attrs["repaired_invalid"] == 1

@@ -9,8 +9,8 @@ import geopandas as gpd
 import shapely
 
 from linfen_geo.crs import AREA_CRS, require_crs
-from linfen_geo.errors import InputError
-from linfen_geo.layer_catalog.schema import LinfenGeoWarning, repair_geometries
+from linfen_geo.errors import InputError, LinfenGeoWarning
+from linfen_geo.geometry import repair_geometries
 
 __all__ = ["as_layer", "dissolved", "zone_names", "layer_status"]
 
@@ -18,7 +18,7 @@ __all__ = ["as_layer", "dissolved", "zone_names", "layer_status"]
 def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.GeoDataFrame:
     """A GeoDataFrame from a catalog name or a GeoDataFrame/GeoSeries; invalid geometries repaired (counted)."""
     if isinstance(layer, str):
-        from linfen_geo.layer_catalog.core import get_catalog
+        from linfen_geo.layer_catalog import get_catalog
 
         return (catalog or get_catalog()).load(layer)
     if isinstance(layer, gpd.GeoSeries):

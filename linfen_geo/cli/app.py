@@ -69,7 +69,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
         check_writable(args.map, args.force)
     with warnings.catch_warnings():
         # linfen_geo's own warnings end up in the report's notes; warnings of other libraries still show
-        from linfen_geo.layer_catalog.schema import LinfenGeoWarning
+        from linfen_geo.errors import LinfenGeoWarning
 
         warnings.simplefilter("ignore", LinfenGeoWarning)
         from linfen_geo.analysis.siting import check_siting

@@ -17,10 +17,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label
-from linfen_geo.errors import CRSError, SchemaError
+from linfen_geo.errors import CRSError, LinfenGeoWarning, SchemaError
+from linfen_geo.geometry import repair_geometries
 
 __all__ = ["LinfenGeoWarning", "Schema", "repair_geometries", "validate_raster", "validate_vector"]
 
@@ -30,10 +30,6 @@ LINFEN_BBOX = (110.0, 35.0, 113.0, 37.2)
 _POLY = {"Polygon", "MultiPolygon"}
 _LINE = {"LineString", "MultiLineString"}
 _POINT = {"Point", "MultiPoint"}
-
-
-class LinfenGeoWarning(UserWarning):
-    """Something was repaired or assumed; the data were not lost."""
 
 
 @dataclass(frozen=True)
@@ -61,34 +57,6 @@ class Schema:
             if allowed & fam:
                 allowed |= fam
         return allowed
-
-
-def repair_geometries(geoms: gpd.GeoSeries, family: set[str] | None = None) -> tuple[gpd.GeoSeries, int]:
-    """Make invalid geometries valid, keeping the parts of the wanted family.
-
-    Returns the repaired series and the number of features repaired.
-
-    Examples
-    --------
-    >>> from shapely.geometry import Polygon
-    >>> bowtie = gpd.GeoSeries([Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])])
-    >>> fixed, n = repair_geometries(bowtie, {"Polygon", "MultiPolygon"})
-    >>> n, fixed.iloc[0].geom_type, round(fixed.iloc[0].area, 3)
-    (1, 'MultiPolygon', 0.5)
-    """
-    values = np.asarray(geoms.values)
-    bad = ~shapely.is_valid(values) & ~shapely.is_missing(values)
-    n = int(bad.sum())
-    if not n:
-        return geoms, 0
-    if family and family & _POLY:
-        # "structure" keeps polygons polygonal (no stray lines or points from collapsed parts)
-        fixed = shapely.make_valid(values[bad], method="structure", keep_collapsed=False)
-    else:
-        fixed = shapely.make_valid(values[bad])
-    out = values.copy()
-    out[bad] = fixed
-    return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs), n
 
 
 def _coerce(series: pd.Series, kind: str, column: str, label: str) -> pd.Series:
