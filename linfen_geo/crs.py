@@ -57,7 +57,9 @@ __all__ = [
     "length_m",
     "require_crs",
     "require_projected",
+    "MAX_STORED_SEGMENT_M",
     "to_area_crs",
+    "to_storage_crs",
     "to_work_crs",
 ]
 
@@ -207,6 +209,46 @@ def ensure_same_crs(*layers: Any, reproject: bool = False) -> list[Any]:
 def to_area_crs(obj: Any) -> Any:
     """Reproject a GeoDataFrame/GeoSeries to :data:`AREA_CRS` (no-op if already there)."""
     return obj if require_crs(obj) == AREA_CRS else obj.to_crs(AREA_CRS)
+
+
+#: longest straight edge (metres, in the source's projected CRS) a layer keeps when stored in lon/lat
+MAX_STORED_SEGMENT_M = 100.0
+
+
+def to_storage_crs(obj: Any, max_segment_m: float = MAX_STORED_SEGMENT_M) -> Any:
+    """Reproject to :data:`STORAGE_CRS`, densifying projected edges to ``max_segment_m`` first.
+
+    A straight edge in a projected CRS is a curve in lon/lat. Storing it as a
+    straight lon/lat segment moves it (by up to tens of metres for a 14 km edge),
+    so the same stored layer would intersect differently in lon/lat and in a
+    projected CRS. Densifying before reprojecting keeps every stored edge within
+    centimetres of the projected one.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoSeries([box(500000, 3980000, 514000, 3990000)], crs=4546)
+    >>> stored = to_storage_crs(g)
+    >>> int(stored.count_coordinates().iloc[0])  # 48 km of edges in <= 100 m steps, closed ring
+    481
+    """
+    import shapely
+
+    crs = require_crs(obj)
+    if crs == STORAGE_CRS:
+        return obj
+    if crs.is_projected and max_segment_m > 0:
+        unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        obj = obj.copy()
+        geoms = _geoms(obj)
+        dense = shapely.segmentize(np.asarray(geoms.values), max_segment_m / unit)
+        obj = (
+            obj.set_geometry(dense, crs=crs)
+            if hasattr(obj, "set_geometry")
+            else type(obj)(dense, index=obj.index, crs=crs)
+        )
+    return obj.to_crs(STORAGE_CRS)
 
 
 def to_work_crs(obj: Any) -> Any:

@@ -113,7 +113,9 @@ def test_corridor_attributes(catalog):
         assert col in corridors.columns
     assert corridors["illustrative"].all()
     ea = lg.area_m2(corridors.to_crs(AREA_CRS)) / 1e6
-    np.testing.assert_allclose(corridors["area_km2"], ea, rtol=1e-9)
+    # area_km2 is measured on the built (projected) polygon; the stored one is densified to
+    # 100 m edges before lon/lat, which moves areas by a few m2 (3e-8 relative) at most
+    np.testing.assert_allclose(corridors["area_km2"], ea, rtol=1e-7)
 
 
 def test_user_road_file_replaces_alignments(fresh_catalog, tmp_path):

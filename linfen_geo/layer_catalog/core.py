@@ -33,6 +33,7 @@ import pandas as pd
 from linfen_geo import config as _config
 from linfen_geo.crs import STORAGE_CRS, crs_label
 from linfen_geo.errors import DataMissingError, InputError, LayerNotFoundError, LinfenGeoError, SchemaError
+from linfen_geo.layer_catalog.codehash import code_digest
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
 from linfen_geo.plan.loader import load_plan, plan_section_digest
 from linfen_geo.reports.writers import atomic_write
@@ -351,9 +352,8 @@ class Catalog:
         elif spec.file:
             h.update(self._file_fp(self.data_dir / spec.file).encode())
         else:
-            module = importlib.import_module(spec.builder.split(":")[0])
             h.update(spec.builder.encode())
-            h.update(str(getattr(module, "BUILD_VERSION", "0")).encode())
+            h.update(code_digest(spec.builder.split(":")[0]).encode())  # the builder's code and what it uses
             h.update(plan_section_digest(self.plan, list(spec.plan)).encode())
             for dep in spec.inputs:
                 h.update(self.fingerprint(dep).encode())

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label
+from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label, to_storage_crs
 from linfen_geo.errors import CRSError, LinfenGeoWarning, SchemaError
 from linfen_geo.geometry import repair_geometries
 
@@ -166,7 +166,7 @@ def validate_vector(
             stacklevel=3,
         )
     if as_crs(gdf.crs) != STORAGE_CRS:
-        gdf = gdf.to_crs(STORAGE_CRS)
+        gdf = to_storage_crs(gdf)  # projected edges densified first, so they stay where they were
     minx, miny, maxx, maxy = gdf.total_bounds
     bx = LINFEN_BBOX
     if maxx < bx[0] - 1 or minx > bx[2] + 1 or maxy < bx[1] - 1 or miny > bx[3] + 1:

@@ -25,14 +25,12 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from linfen_geo.crs import AREA_CRS, WORK_CRS
+from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.layers._common import county_names, frame, select_counties
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, to_work_grid
 
-__all__ = ["BUILD_VERSION", "build", "status", "valley_zone"]
-
-BUILD_VERSION = "1"
+__all__ = ["build", "status", "valley_zone"]
 
 
 def valley_zone(
@@ -145,4 +143,4 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
         )
     out = frame(rows, WORK_CRS)
     out["area_km2"] = out.to_crs(AREA_CRS).area / 1e6
-    return out.to_crs(4326)
+    return to_storage_crs(out)

@@ -28,14 +28,12 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from linfen_geo.crs import AREA_CRS, WORK_CRS, buffer_m
+from linfen_geo.crs import AREA_CRS, WORK_CRS, buffer_m, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.layers._common import corridor_identity, county_names, frame, select_counties
 from linfen_geo.terrain import local_min, slope_deg, to_work_grid
 
-__all__ = ["BUILD_VERSION", "cost_surface", "least_cost_route", "build_roads", "build_corridors", "corridor_polygons"]
-
-BUILD_VERSION = "1"
+__all__ = ["cost_surface", "least_cost_route", "build_roads", "build_corridors", "corridor_polygons"]
 
 
 def cost_surface(dem_work: Any, routing: dict[str, float]) -> np.ndarray:
@@ -111,7 +109,7 @@ def build_roads(ctx: Any) -> gpd.GeoDataFrame:
                 "geometry": line,
             }
         )
-    return frame(rows, WORK_CRS).to_crs(4326)
+    return to_storage_crs(frame(rows, WORK_CRS))
 
 
 def corridor_polygons(roads_work: gpd.GeoDataFrame, width_m: float, city: Any | None = None) -> gpd.GeoDataFrame:
@@ -174,4 +172,4 @@ def build_corridors(ctx: Any) -> gpd.GeoDataFrame:
         )
     out = frame(rows, WORK_CRS)
     out["area_km2"] = out.to_crs(AREA_CRS).area / 1e6
-    return out.to_crs(4326)
+    return to_storage_crs(out)

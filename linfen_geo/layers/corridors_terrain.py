@@ -63,7 +63,7 @@ import shapely.ops
 import xarray as xr
 from shapely.geometry.base import BaseGeometry
 
-from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, as_crs, require_projected
+from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, as_crs, require_projected, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.layers._common import corridor_identity, frame
 from linfen_geo.layers.corridors import corridor_polygons
@@ -696,7 +696,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
         )
     out = frame(rows, WORK_CRS)
     out["area_km2"] = out.to_crs(AREA_CRS).area / 1e6
-    return out.to_crs(STORAGE_CRS)
+    return to_storage_crs(out)
 
 
 # ------------------------------------------------------------------------------------ public helpers

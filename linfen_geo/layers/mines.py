@@ -50,13 +50,12 @@ import xarray as xr
 from pyproj import Transformer
 from scipy import ndimage
 
-from linfen_geo.crs import AREA_CRS, STORAGE_CRS
+from linfen_geo.crs import AREA_CRS, STORAGE_CRS, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.terrain import local_relief, rasterize_like, to_work_grid
 
-__all__ = ["BUILD_VERSION", "allocate", "build", "candidate_cells", "mine_sites"]
+__all__ = ["allocate", "build", "candidate_cells", "mine_sites"]
 
-BUILD_VERSION = "1"
 
 #: minerals drawn as quarries when the plan has no ``quarry_minerals`` list
 DEFAULT_QUARRY_MINERALS = ("石灰岩 limestone", "建筑石料 building stone")
@@ -308,7 +307,7 @@ def mine_sites(
             ),
         }
     )
-    return gpd.GeoDataFrame(df, geometry=polygons, crs=AREA_CRS).to_crs(STORAGE_CRS)
+    return to_storage_crs(gpd.GeoDataFrame(df, geometry=polygons, crs=AREA_CRS))
 
 
 def build(ctx: Any) -> gpd.GeoDataFrame:

@@ -29,13 +29,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.crs import AREA_CRS, WORK_CRS
+from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.layers._common import frame
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg, to_work_grid
 
-__all__ = ["BUILD_VERSION", "build", "importance_score", "select_top_share"]
-
-BUILD_VERSION = "1"
+__all__ = ["build", "importance_score", "select_top_share"]
 
 
 def _rank(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -184,4 +182,4 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
         )
     )
     out["area_km2"] = out.to_crs(AREA_CRS).area / 1e6
-    return out.to_crs(4326)
+    return to_storage_crs(out)

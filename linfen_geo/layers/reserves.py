@@ -51,14 +51,13 @@ import shapely
 import xarray as xr
 from skimage.graph import MCP_Geometric
 
-from linfen_geo.crs import STORAGE_CRS, to_area_crs
+from linfen_geo.crs import STORAGE_CRS, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.layers._common import frame
 from linfen_geo.terrain import mask_to_polygons, to_work_grid
 
-__all__ = ["BUILD_VERSION", "ZONES", "build", "grow_reserves"]
+__all__ = ["ZONES", "build", "grow_reserves"]
 
-BUILD_VERSION = "1"
 
 #: (zone, zone_zh) from the summit outwards
 ZONES: tuple[tuple[str, str], ...] = (("core", "核心区"), ("buffer", "缓冲区"), ("experimental", "实验区"))
@@ -244,7 +243,7 @@ def grow_reserves(
         raise InputError("no reserve has any part inside the city")
     out = frame(rows, crs)
     out.insert(out.columns.get_loc("zone_area_total_ha") + 1, "area_in_city_ha", to_area_crs(out.geometry).area / 1e4)
-    return out.to_crs(STORAGE_CRS)
+    return to_storage_crs(out)
 
 
 def build(ctx: Any) -> gpd.GeoDataFrame:

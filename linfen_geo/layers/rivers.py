@@ -35,12 +35,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.crs import STORAGE_CRS, WORK_CRS, to_area_crs
+from linfen_geo.crs import WORK_CRS, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 
-__all__ = ["BUILD_VERSION", "UNNAMED", "build_buffers", "river_buffers", "river_rule"]
+__all__ = ["UNNAMED", "build_buffers", "river_buffers", "river_rule"]
 
-BUILD_VERSION = "1"
 
 UNNAMED = "未命名 unnamed"
 
@@ -126,7 +125,7 @@ def river_buffers(rivers: gpd.GeoDataFrame, city: Any, rules: Mapping[str, Any])
     if out.empty:
         raise InputError("river_buffers: no river strip lies inside the city")
     out.insert(out.columns.get_loc("length_km") + 1, "area_ha", to_area_crs(out.geometry).area.to_numpy() / 1e4)
-    return out.to_crs(STORAGE_CRS)
+    return to_storage_crs(out)
 
 
 def build_buffers(ctx: Any) -> gpd.GeoDataFrame:

@@ -28,12 +28,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.crs import STORAGE_CRS, WORK_CRS, buffer_m, to_area_crs
+from linfen_geo.crs import STORAGE_CRS, WORK_CRS, buffer_m, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 
-__all__ = ["BUILD_VERSION", "build", "spring_name", "spring_zones"]
+__all__ = ["build", "spring_name", "spring_zones"]
 
-BUILD_VERSION = "1"
 
 QUAD_SEGS = 32
 
@@ -100,7 +99,7 @@ def spring_zones(counties: gpd.GeoDataFrame, zones: Sequence[Mapping[str, Any]])
     if out.empty:
         raise InputError("no spring zone has any part inside the city")
     out.insert(out.columns.get_loc("radius_km") + 1, "area_ha", to_area_crs(out.geometry).area.to_numpy() / 1e4)
-    return out.to_crs(STORAGE_CRS)
+    return to_storage_crs(out)
 
 
 def build(ctx: Any) -> gpd.GeoDataFrame:
