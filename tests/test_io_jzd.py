@@ -189,7 +189,7 @@ def test_missing_zone_is_assumed_and_recorded():
 def test_roundtrip_write_read(tmp_path):
     src = read_jzd(HEADER + SQUARE + WITH_HOLE + TWO_PARTS)
     for kwargs in ({}, {"encoding": "utf-8", "crlf": False, "with_prefix": False}):
-        out = write_jzd(src.to_crs(4326), tmp_path / "out.txt", **kwargs)
+        out = write_jzd(src.to_crs(4326), tmp_path / "out.txt", overwrite=True, **kwargs)
         raw = out.read_bytes()
         assert (b"\r\n" in raw) == kwargs.get("crlf", True)
         back = read_jzd(out)

@@ -55,7 +55,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from linfen_geo.errors import InputError
-    from linfen_geo.reports.writers import atomic_write, check_writable
+    from linfen_geo.files import atomic_write, check_writable
 
     fmt = args.format
     if fmt is None:

@@ -559,6 +559,7 @@ def write_jzd(
     encoding: str = "gbk",
     crlf: bool = True,
     with_prefix: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Write features as a 界址点 TXT file in a CGCS2000 3-degree Gauss-Kruger zone.
 
@@ -578,6 +579,8 @@ def write_jzd(
         Windows line ends (``\\r\\n``), else ``\\n``.
     with_prefix
         Prefix eastings with the zone number (``37500000``).
+    overwrite
+        Replace an existing file (never done without it). The file is written atomically.
 
     Returns
     -------
@@ -589,7 +592,8 @@ def write_jzd(
     CRSError
         ``gdf`` has no CRS, or the zone is invalid.
     InputError
-        Empty or unsupported geometries, text not encodable in ``encoding``.
+        Empty or unsupported geometries, text not encodable in ``encoding``,
+        ``path`` exists and ``overwrite`` is false.
 
     Examples
     --------
@@ -676,6 +680,6 @@ def write_jzd(
         ) from None
     except LookupError:
         raise InputError(f"write_jzd: unknown encoding {encoding!r}") from None
-    out = Path(path)
-    out.write_bytes(payload)
-    return out
+    from linfen_geo.files import write_file
+
+    return write_file(path, lambda tmp: tmp.write_bytes(payload), overwrite=overwrite)

@@ -274,7 +274,7 @@ def use_osm_roads(
     --------
     >>> use_osm_roads("shanxi-latest.osm.pbf", fill_missing=True)  # doctest: +SKIP
     """
-    from linfen_geo.reports.writers import atomic_write
+    from linfen_geo.files import atomic_write
 
     if catalog is None:
         from linfen_geo.layer_catalog.core import get_catalog

@@ -194,8 +194,8 @@ def import_raster(
     from rasterio.windows import Window
 
     from linfen_geo import __version__
+    from linfen_geo.files import atomic_write
     from linfen_geo.layer_catalog.core import get_catalog
-    from linfen_geo.reports.writers import atomic_write
 
     if kind not in KINDS:
         raise InputError(f"kind must be one of {KINDS}, not {kind!r}")

@@ -33,10 +33,10 @@ import pandas as pd
 from linfen_geo import config as _config
 from linfen_geo.crs import STORAGE_CRS, crs_label
 from linfen_geo.errors import DataMissingError, InputError, LayerNotFoundError, LinfenGeoError, SchemaError
+from linfen_geo.files import atomic_write
 from linfen_geo.layer_catalog.codehash import code_digest
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
 from linfen_geo.plan.loader import load_plan, plan_section_digest
-from linfen_geo.reports.writers import atomic_write
 
 __all__ = ["Catalog", "LayerSpec", "Replacement", "catalog", "get_catalog", "load", "reset", "use", "use_plan"]
 

@@ -284,4 +284,6 @@ def run_all(
         t0 = time.perf_counter()
         sections.append(func(cat, out))
         log(f"[linfen-geo] {name}: done in {time.perf_counter() - t0:.1f} s")
-    return out.text("\n".join(sections), "REPORT.md")
+    report = out.text("\n".join(sections), "REPORT.md")
+    out.finish()
+    return report

@@ -19,46 +19,30 @@ linfen_geo.errors.InputError: ... exists; pass overwrite=True (CLI: --force) to 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from linfen_geo.errors import InputError
+from linfen_geo.files import atomic_write, check_writable, figure_format, write_file
 
-__all__ = ["atomic_write", "check_writable", "write_table", "write_tables_xlsx", "write_text"]
-
-
-def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
-    """Refuse to replace an existing file unless ``overwrite`` is set."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; pass overwrite=True (CLI: --force) to replace it")
-    return path
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp_path)``, then move the temporary file to ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+__all__ = [
+    "OutputDir",
+    "atomic_write",
+    "check_writable",
+    "to_markdown",
+    "write_file",
+    "write_table",
+    "write_tables_xlsx",
+    "write_text",
+]
 
 
 def write_text(text: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write UTF-8 text atomically."""
-    path = check_writable(path, overwrite)
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -66,11 +50,11 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bo
     path = check_writable(path, overwrite)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"))
+        return write_file(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"), overwrite=overwrite)
     if suffix == ".xlsx":
         return write_tables_xlsx({"table": df}, path, overwrite=overwrite)
     if suffix == ".md":
-        return atomic_write(path, lambda tmp: tmp.write_text(to_markdown(df), encoding="utf-8"))
+        return write_file(path, lambda tmp: tmp.write_text(to_markdown(df), encoding="utf-8"), overwrite=overwrite)
     raise InputError(f"cannot write a table as {suffix!r}: use .csv, .xlsx or .md")
 
 
@@ -85,7 +69,7 @@ def write_tables_xlsx(
             for name, df in tables.items():
                 df.to_excel(xl, sheet_name=str(name)[:31], index=False)
 
-    return atomic_write(path, _write)
+    return write_file(path, _write, overwrite=overwrite)
 
 
 def to_markdown(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
@@ -134,40 +118,62 @@ class OutputDir:
         self.written: list[str] = []
 
     def target(self, name: str) -> Path:
-        """Path for ``name`` inside the folder, checked for overwrite permission."""
+        """Path for ``name`` inside the folder, checked for overwrite permission.
+
+        For callers that write the file themselves: it enters ``MANIFEST.json``
+        once it exists (at the next write through this folder or at :meth:`finish`).
+        """
         path = self.path / name
         if path.exists() and name not in self._ours and not self.overwrite:
             raise InputError(f"{path} exists and was not written by linfen-geo; pass --force to replace it")
         if name not in self.written:
             self.written.append(name)
+        return path
+
+    def write(self, name: str, write: Any) -> Path:
+        """Write ``name`` with ``write(tmp_path)`` (atomically), then list it in the manifest."""
+        path = atomic_write(self.target(name), write)
         self._save_manifest()
         return path
 
     def table(self, df: pd.DataFrame, name: str) -> Path:
         """Write a table (CSV, XLSX or MD by extension)."""
-        return write_table(df, self.target(name), overwrite=True)
+        path = write_table(df, self.target(name), overwrite=True)
+        self._save_manifest()
+        return path
 
     def tables_xlsx(self, tables: Mapping[str, pd.DataFrame], name: str) -> Path:
         """Write several tables to one XLSX workbook."""
-        return write_tables_xlsx(tables, self.target(name), overwrite=True)
+        path = write_tables_xlsx(tables, self.target(name), overwrite=True)
+        self._save_manifest()
+        return path
 
     def text(self, text: str, name: str) -> Path:
         """Write UTF-8 text."""
-        return write_text(text, self.target(name), overwrite=True)
+        path = write_text(text, self.target(name), overwrite=True)
+        self._save_manifest()
+        return path
 
     def figure(self, fig: Any, name: str, dpi: int = 150) -> Path:
-        """Save a matplotlib figure (format from the extension) and close it."""
+        """Save a matplotlib figure (format from the extension, refused if matplotlib cannot write it) and close it."""
         import matplotlib.pyplot as plt
 
-        fmt = Path(name).suffix.lstrip(".") or "png"
-        path = atomic_write(self.target(name), lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt))
+        fmt = figure_format(name, fig)
+        path = self.write(name, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt))
         plt.close(fig)
         return path
 
+    def finish(self) -> Path:
+        """Write the final manifest (files written by others through :meth:`target` included)."""
+        self._save_manifest()
+        return self.path / self.MANIFEST
+
     def _save_manifest(self) -> None:
+        """List the files this run wrote that exist now, and those earlier runs wrote."""
         import json
 
-        files = sorted(self._ours | set(self.written) | {self.MANIFEST})
+        present = {n for n in self.written if (self.path / n).exists()}
+        files = sorted(self._ours | present | {self.MANIFEST})
         atomic_write(
             self.path / self.MANIFEST,
             lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8"),

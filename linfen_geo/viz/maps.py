@@ -153,6 +153,7 @@ def plot_layers(
     title: str | None = None,
     hillshade: bool = True,
     dpi: int = 150,
+    overwrite: bool = False,
 ) -> plt.Figure:
     """Overview map of catalog layers with Chinese county names, legend, scale bar and north arrow.
 
@@ -165,7 +166,10 @@ def plot_layers(
     ax
         Axes to draw into; a new figure otherwise.
     out
-        Write the figure to this PNG path (atomically).
+        Write the figure to this path (atomically), in the format its extension names
+        (.png, .pdf, .svg, .jpg, ... as matplotlib supports; others are refused).
+    overwrite
+        Replace an existing ``out`` (never done without it).
     title
         Map title.
     hillshade
@@ -178,9 +182,12 @@ def plot_layers(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    from linfen_geo.files import check_writable, figure_format, write_file
     from linfen_geo.layer_catalog.core import get_catalog
-    from linfen_geo.reports.writers import atomic_write
 
+    if out is not None:  # refuse before drawing
+        check_writable(out, overwrite)
+        fmt = figure_format(out)
     cat = catalog or get_catalog()
     use_cjk_font()
     if layers is None:
@@ -264,7 +271,7 @@ def plot_layers(
         va="top",
     )
     if out is not None:
-        atomic_write(Path(out), lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+        write_file(out, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt), overwrite=overwrite)
     return fig
 
 
