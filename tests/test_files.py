@@ -44,7 +44,7 @@ def test_plot_layers_never_overwrites_and_writes_the_format_named(tmp_path, cata
     pdf = tmp_path / "map.pdf"
     plot_layers(["counties"], catalog=catalog, out=pdf, hillshade=False, dpi=30)
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    with pytest.raises(InputError, match="cannot write a map as '.docx'"):
+    with pytest.raises(InputError, match=r"cannot write a map as '\.docx'"):
         plot_layers(["counties"], catalog=catalog, out=tmp_path / "map.docx", hillshade=False, dpi=30)
     assert not (tmp_path / "map.docx").exists()
 
