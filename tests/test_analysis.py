@@ -23,6 +23,7 @@ from linfen_geo.analysis.overlap import (
 )
 from linfen_geo.analysis.zonal import tabulate_classes
 from linfen_geo.crs import AREA_CRS
+from linfen_geo.errors import InputError
 
 X0, Y0 = 500_000.0, 4_000_000.0
 
@@ -192,7 +193,9 @@ def test_tabulate_classes_exact_partial_pixels():
 
 def test_forest_coverage_synthetic_and_gap(catalog):
     counties = gk(box(X0, Y0, X0 + 4000, Y0 + 4000), adcode=[1], name=["测试县"], name_en=["Test"])
-    f = forest_coverage(_synthetic_landcover(), counties, catalog=catalog)
+    lc = _synthetic_landcover()
+    lc.attrs["class_scheme"] = "igbp"
+    f = forest_coverage(lc, counties, catalog=catalog)
     row = f.iloc[0]
     assert row["share_strict"] == pytest.approx(8 / 16, rel=1e-6)  # nodata counts as non-forest land
     total = f.iloc[-1]
@@ -216,9 +219,68 @@ def test_forest_coverage_matches_supersampled_count(catalog):
     up = np.repeat(np.repeat(lc.values, 10, axis=0), 10, axis=1)
     lat = np.repeat(lc.y.values, 10)[:, None] * np.ones((1, shape[1]))
     w = np.cos(np.radians(lat))  # cell area on the sphere scales with cos(lat)
-    forest = np.isin(up, [1, 2, 3, 4, 5])
+    forest = np.isin(up, [1, 2, 3, 4, 5, 8])  # IGBP forests and woody savannas = common class forest
     share = (w * (forest & mask)).sum() / (w * mask).sum()
     assert f.iloc[-1]["share_strict"] == pytest.approx(share, abs=0.003)
+
+
+# IGBP -> WorldCover -> CLCD codes of the same land (forest, shrub, grass, cropland, built, water)
+SAME_LAND = {"igbp": [4, 7, 10, 12, 13, 17], "worldcover": [10, 20, 30, 40, 50, 80], "clcd": [2, 3, 4, 1, 8, 5]}
+
+
+def _coded(scheme: str, rng_seed: int = 3) -> xr.DataArray:
+    """The same 12 x 12 km land coded in ``scheme``, 1 km cells, one nodata cell."""
+    idx = np.random.default_rng(rng_seed).integers(0, 6, size=(12, 12))
+    data = np.asarray(SAME_LAND[scheme], dtype="uint8")[idx]
+    data[0, 0] = 255
+    da = xr.DataArray(
+        data,
+        dims=("y", "x"),
+        coords={"y": Y0 + 11_500 - np.arange(12) * 1000.0, "x": X0 + 500 + np.arange(12) * 1000.0},
+    )
+    da = da.rio.write_crs(4546).rio.write_nodata(255)
+    da.attrs["class_scheme"] = scheme
+    return da
+
+
+def test_forest_coverage_is_the_same_in_every_class_scheme(catalog):
+    """Bug 1: WorldCover-coded land read as IGBP gave 0 % forest."""
+    counties = gk(box(X0, Y0, X0 + 12_000, Y0 + 12_000), adcode=[1], name=["测试县"], name_en=["Test"])
+    results = {s: forest_coverage(_coded(s), counties, catalog=catalog).iloc[-1] for s in SAME_LAND}
+    idx = np.random.default_rng(3).integers(0, 6, size=(12, 12))
+    idx[0, 0] = -1
+    for scheme, row in results.items():
+        assert row["share_strict"] == pytest.approx((idx == 0).sum() / 144, rel=1e-9), scheme
+        assert row["share_broad"] == pytest.approx(np.isin(idx, [0, 1]).sum() / 144, rel=1e-9), scheme
+
+
+def test_forest_coverage_needs_the_class_scheme(catalog):
+    counties = gk(box(X0, Y0, X0 + 12_000, Y0 + 12_000), adcode=[1], name=["测试县"], name_en=["Test"])
+    lc = _coded("worldcover")
+    del lc.attrs["class_scheme"]
+    with pytest.raises(InputError, match="which class scheme"):
+        forest_coverage(lc, counties, catalog=catalog)
+    lc.attrs["class_scheme"] = "igbp"  # WorldCover codes declared as IGBP: 20, 30 ... are not IGBP codes
+    with pytest.raises(InputError, match=r"code\(s\) \[20, 30, 40, 50, 80\]"):
+        forest_coverage(lc, counties, catalog=catalog)
+
+
+def test_redline_cover_weight_is_the_same_in_every_class_scheme(catalog):
+    from linfen_geo.landcover import common_classes
+    from linfen_geo.layers.redlines import importance_score
+
+    g = catalog.plan["greening"]
+    model = {**catalog.plan["redline_model"], "classes": g["classes"]}
+    z = np.arange(144.0).reshape(12, 12)
+    mask = np.ones((12, 12), dtype=bool)
+    scores = [
+        importance_score(
+            z, z.T, common_classes(_coded(s), g["classes"], g["class_maps"]).values.astype(float), mask, model
+        )
+        for s in SAME_LAND
+    ]
+    np.testing.assert_array_equal(scores[0], scores[1])
+    np.testing.assert_array_equal(scores[0], scores[2])
 
 
 def test_tabulate_refuses_zones_outside_raster():

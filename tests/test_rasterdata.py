@@ -93,6 +93,14 @@ def test_import_landcover_round_trip(worldcover, tmp_path, catalog):
     cat = Catalog(cache_dir=catalog.cache_dir, config={})
     cat.use("landcover", out, classes="worldcover", status="real")
     assert cat.load("landcover").attrs["class_scheme"] == "worldcover"
+    # bug 1: without classes= the scheme recorded by the import is used, never the shipped IGBP
+    cat2 = Catalog(cache_dir=catalog.cache_dir, config={})
+    cat2.use("landcover", out, status="real")
+    assert cat2.load("landcover").attrs["class_scheme"] == "worldcover"
+    plain = tmp_path / "plain.tif"
+    src.rio.to_raster(plain)  # no recorded scheme
+    with pytest.raises(InputError, match=r"which land-cover classes does plain\.tif hold"):
+        cat2.use("landcover", plain)
 
 
 def test_windowed_reads_give_the_same_raster(worldcover, tmp_path, catalog):

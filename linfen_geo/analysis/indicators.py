@@ -18,6 +18,8 @@ from linfen_geo.analysis._prep import as_layer, dissolved
 from linfen_geo.analysis.coverage import coverage, with_total
 from linfen_geo.analysis.zonal import tabulate_classes
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME
+from linfen_geo.errors import InputError
+from linfen_geo.landcover import common_classes
 from linfen_geo.units import add_area_columns, convert_area
 
 __all__ = ["redline_share", "redline_change", "forest_coverage"]
@@ -100,9 +102,12 @@ def forest_coverage(
 ) -> pd.DataFrame:
     """Indicator 22: forest coverage from a land-cover raster, per zone and city, against the plan's target.
 
-    Two readings are given because a land-cover class scheme rarely matches China's forest
-    definition: ``strict`` (the plan file's ``classes_strict``, e.g. IGBP forests > 60 % canopy)
-    and ``broad`` (``classes_broad``, adding the woodland classes that reach >= 20 % canopy).
+    The raster may be coded in any class scheme the plan maps (``attrs["class_scheme"]``:
+    IGBP, WorldCover, CLCD ...): it is recoded to the plan's common classes first, so the
+    same land gives the same coverage in every scheme. Two readings are given because a
+    land-cover forest class rarely matches China's forest definition: ``strict`` (the plan
+    file's ``classes_strict``: common class forest) and ``broad`` (``classes_broad``: forest
+    and shrub, which reach China's >= 20 % canopy).
     The gap to the 2025 target is given in 亩 and 万亩 for the city total.
 
     Returns
@@ -119,11 +124,17 @@ def forest_coverage(
     spec = plan["indicators"]["forest_coverage"]
     lc = cat.load(landcover) if isinstance(landcover, str) else landcover
     z = as_layer(zones, cat, what="zones")
-    tab = tabulate_classes(lc, z, zone_id="adcode")
+    names = list(plan["greening"]["classes"])
+    common = common_classes(lc, names, plan["greening"]["class_maps"])
+    tab = tabulate_classes(common, z, zone_id="adcode")
     zone_area = z.assign(_a=z.to_crs(AREA_CRS).area.to_numpy()).set_index("adcode")["_a"]
     wide = tab.pivot_table(index="adcode", columns="class", values="area_m2", aggfunc="sum", fill_value=0.0)
-    strict = wide.reindex(columns=spec["classes_strict"], fill_value=0.0).sum(axis=1)
-    broad = wide.reindex(columns=spec["classes_broad"], fill_value=0.0).sum(axis=1)
+    for key in ("classes_strict", "classes_broad"):
+        unknown = sorted(set(spec[key]) - set(names))
+        if unknown:
+            raise InputError(f"[indicators.forest_coverage] {key} names unknown land-cover classes {unknown}")
+    strict = wide.reindex(columns=[names.index(c) for c in spec["classes_strict"]], fill_value=0.0).sum(axis=1)
+    broad = wide.reindex(columns=[names.index(c) for c in spec["classes_broad"]], fill_value=0.0).sum(axis=1)
     out = pd.DataFrame(
         {
             "adcode": zone_area.index.astype(str),
@@ -160,6 +171,7 @@ def forest_coverage(
             "caveat_zh": spec["caveat_zh"],
             "caveat_en": spec["caveat_en"],
             "raster": lc.attrs.get("title_en", "land cover"),
+            "class_scheme": common.attrs.get("source_scheme", "common"),
             "status": lc.attrs.get("status", "user"),
             "indicator": "22 森林覆盖率",
         }

@@ -58,13 +58,9 @@ def raster_class_scheme(path: str | os.PathLike[str]) -> str | None:
     >>> raster_class_scheme("data/user/worldcover_2021.tif")  # doctest: +SKIP
     'worldcover'
     """
-    import rasterio
+    from linfen_geo.layer_catalog.core import _recorded_class_scheme
 
-    try:
-        with rasterio.open(path) as src:
-            return src.tags().get(_TAG_CLASSES) or None
-    except rasterio.errors.RasterioIOError:
-        return None
+    return _recorded_class_scheme(Path(path))
 
 
 def _native_resolution_m(src: Any) -> float:

@@ -109,6 +109,21 @@ class Replacement:
     classes: str | None = None
 
 
+#: GeoTIFF tag in which ``data import`` records a land cover's class scheme
+CLASS_SCHEME_TAG = "LINFEN_GEO_CLASSES"
+
+
+def _recorded_class_scheme(path: Path) -> str | None:
+    """The class scheme recorded in a raster's GeoTIFF tags, if any."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return src.tags().get(CLASS_SCHEME_TAG) or None
+    except rasterio.errors.RasterioIOError:
+        return None
+
+
 def _sha256_path(path: Path) -> str:
     """Content hash of a file, a shapefile with its sidecars, or a folder (File GDB)."""
     h = hashlib.sha256()
@@ -245,6 +260,15 @@ class Catalog:
             raise InputError(f"cannot use {path} for layer {name!r}: no such file")
         if status not in STATUSES:
             raise InputError(f"status must be one of {STATUSES}, not {status!r}")
+        if spec.kind == "raster" and spec.classes and not classes:
+            # a land cover's codes mean nothing without their scheme: never assume the shipped one's
+            classes = _recorded_class_scheme(path)
+            if not classes:
+                known = ", ".join(sorted(self.plan.get("greening", {}).get("class_maps", {})))
+                raise InputError(
+                    f"which land-cover classes does {path.name} hold? pass classes= one of {known} "
+                    "(`linfen-geo data import --kind landcover --classes ...` records it in the file)"
+                )
         rep = Replacement(
             path=path.resolve(),
             status=status,
@@ -255,7 +279,7 @@ class Catalog:
             layer=layer,
             columns=dict(columns or {}),
             encoding=encoding,
-            classes=classes or spec.classes,
+            classes=classes,
         )
         previous = self.replacements.get(name)
         self.replacements[name] = rep

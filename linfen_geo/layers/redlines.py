@@ -30,6 +30,8 @@ import pandas as pd
 import shapely
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
+from linfen_geo.errors import InputError
+from linfen_geo.landcover import common_classes
 from linfen_geo.layers._common import frame
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg, to_work_grid
 
@@ -48,11 +50,18 @@ def _rank(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def importance_score(
     z: np.ndarray, slope: np.ndarray, cover: np.ndarray, mask: np.ndarray, model: dict[str, Any]
 ) -> np.ndarray:
-    """Ecological importance/sensitivity score of each masked cell (see the module docstring)."""
-    weights = {int(k): float(v) for k, v in model["cover_weights"].items()}
+    """Ecological importance/sensitivity score of each masked cell (see the module docstring).
+
+    ``cover`` holds common land-cover class codes (:func:`linfen_geo.landcover.common_classes`);
+    ``model["cover_weights"]`` weights them by class name, ``model["classes"]`` names the codes.
+    """
+    names = list(model["classes"])
+    unknown = sorted(set(model["cover_weights"]) - set(names))
+    if unknown:
+        raise InputError(f"[redline_model] cover_weights names unknown land-cover classes {unknown} (classes: {names})")
     lut = np.zeros(256)
-    for cls, w in weights.items():
-        lut[cls] = w
+    for cls, w in model["cover_weights"].items():
+        lut[names.index(cls)] = float(w)
     cw = lut[np.clip(np.nan_to_num(cover, nan=255), 0, 255).astype(int)]
     return (
         model["weight_elevation"] * _rank(z, mask)
@@ -114,7 +123,9 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
     counties = ctx.load("counties").to_crs(WORK_CRS)
     city = counties.union_all()
     dem = to_work_grid(ctx.load("dem"), res)
-    cover = ctx.load("landcover").rio.reproject_match(dem, resampling=0).values.astype(float)
+    common = common_classes(ctx.load("landcover"), plan["greening"]["classes"], plan["greening"]["class_maps"])
+    cover = common.rio.reproject_match(dem, resampling=0).values.astype(float)
+    model = {**model, "classes": plan["greening"]["classes"]}
     in_city = rasterize_like(gpd.GeoSeries([city], crs=WORK_CRS), dem) & np.isfinite(dem.values)
 
     rule_geoms = []
