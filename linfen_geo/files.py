@@ -79,7 +79,9 @@ def write_file(path: str | os.PathLike[str], write: Callable[[Path], Any], *, ov
     """
     path = check_writable(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix + ".part")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".part" + path.suffix
+    )  # drivers pick formats by extension
     os.close(fd)
     tmp = Path(tmp_name)
     try:
