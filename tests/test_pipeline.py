@@ -38,6 +38,20 @@ def test_run_all_writes_outputs(tmp_path, catalog):
     assert (out / "overview_map.png").stat().st_size > 50_000
     manifest = json.loads((out / "MANIFEST.json").read_text())
     assert {"catalog.csv", "overview_map.png", "REPORT.md"} <= set(manifest["files"])
+    # every table states its definitions: CSVW sidecars for CSVs, a notes sheet in workbooks
+    for csv in [p for p in out.glob("*.csv") if not p.name.startswith(("siting", "greening"))]:
+        meta = json.loads((out / (csv.name + "-metadata.json")).read_text(encoding="utf-8"))
+        assert meta["url"] == csv.name
+        assert [c["name"] for c in meta["tableSchema"]["columns"]] == list(pd.read_csv(csv).columns)
+        areas = [c for c in meta["tableSchema"]["columns"] if c["name"].endswith(("_m2", "_km2", "_mu"))]
+        for col in areas:
+            assert "Albers" in col["dc:description"] or "EPSG:" in col["dc:description"], (csv.name, col)
+        assert (csv.name + "-metadata.json") in set(json.loads((out / "MANIFEST.json").read_text())["files"])
+    matrix = json.loads((out / "overlap_matrix.csv-metadata.json").read_text(encoding="utf-8"))
+    assert any("dissolved first" in n["dc:description"] for n in matrix["notes"])
+    notes = pd.read_excel(out / "coverage_by_county.xlsx", sheet_name="notes")
+    assert notes["text"].str.contains("Albers").any()
+    assert notes["text"].str.contains("dissolved first").any()
     # a re-run replaces its own files
     run_all(out, catalog=catalog, steps=["layers"], log=lambda s: None)
 

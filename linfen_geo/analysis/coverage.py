@@ -86,7 +86,15 @@ def coverage(layer: Any, zones: Any = "counties", *, zone_id: str | None = None,
     )
     out = add_area_columns(add_area_columns(out, "zone_area_m2"), "covered_m2")
     out.attrs.update(
-        {"area_crs": AREA_CRS_NAME, "layer": lyr.attrs.get("layer", "user layer"), "status": layer_status(lyr)}
+        {
+            "area_crs": AREA_CRS_NAME,
+            "layer": lyr.attrs.get("layer", "user layer"),
+            "status": layer_status(lyr),
+            "definitions": [
+                "the layer is dissolved first: overlaps between its own features are counted once",
+                "covered area = area of (dissolved layer intersection zone); share = covered area / zone area",
+            ],
+        }
     )
     return out
 

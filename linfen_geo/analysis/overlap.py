@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from linfen_geo.analysis._prep import as_layer, dissolved
-from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME, WORK_CRS
+from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME, WORK_CRS, WORK_CRS_NAME
 from linfen_geo.units import add_area_columns
 
 __all__ = [
@@ -83,7 +83,14 @@ def overlap_matrix(layers: Mapping[str, Any] | Sequence[str] | None = None, *, c
             )
     out = add_area_columns(pd.DataFrame(rows), "overlap_m2", units=("km2", "mu"))
     out.attrs.update(
-        {"area_crs": AREA_CRS_NAME, "status": {k: v.attrs.get("status", "user") for k, v in frames.items()}}
+        {
+            "area_crs": AREA_CRS_NAME,
+            "status": {k: v.attrs.get("status", "user") for k, v in frames.items()},
+            "definitions": [
+                "each layer is dissolved first: overlaps between its own features are counted once",
+                "cell (a, b) = area of (dissolved a intersection dissolved b)",
+            ],
+        }
     )
     return out
 
@@ -115,6 +122,10 @@ def overlap_by_county(
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     out = add_area_columns(out, "overlap_m2", units=("km2", "mu"))
     out.attrs["area_crs"] = AREA_CRS_NAME
+    out.attrs["definitions"] = [
+        "each layer is dissolved first: overlaps between its own features are counted once",
+        "row = area of (dissolved a intersection dissolved b intersection county)",
+    ]
     return out
 
 
@@ -165,6 +176,10 @@ def features_in_zones(
     out = pd.concat(rows, ignore_index=True)
     out = add_area_columns(out, "overlap_m2", units=("ha", "mu"))
     out.attrs["area_crs"] = AREA_CRS_NAME
+    out.attrs["definitions"] = [
+        "a feature is listed with every zone it intersects (shares a point with); features are not dissolved",
+        "overlap = area of (feature intersection zone); share_of_feature = overlap / feature area",
+    ]
     return out
 
 
@@ -180,7 +195,8 @@ def line_stretches_in(lines: Any, polygons: Any, *, line_id: str, polygon_id: st
     )
     out = out[out["length_m"] > 0].reset_index(drop=True)
     out["length_km"] = out["length_m"] / 1000
-    out.attrs["length_crs"] = "EPSG:4546"
+    out.attrs["length_crs"] = WORK_CRS_NAME
+    out.attrs["definitions"] = ["length = length of (line intersection polygon); pairs with zero length are left out"]
     return out
 
 
@@ -214,4 +230,8 @@ def pairwise_within(
         out[out["overlap_m2"] >= min_overlap_m2].reset_index(drop=True), "overlap_m2", units=("km2", "mu")
     )
     out.attrs["area_crs"] = AREA_CRS_NAME
+    out.attrs["definitions"] = [
+        "pairs of features of one layer that overlap (not dissolved: the overlaps are what is measured)",
+        f"pairs overlapping by less than {min_overlap_m2:g} m2 (boundary slivers) are left out",
+    ]
     return out

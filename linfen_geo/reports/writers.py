@@ -18,6 +18,7 @@ linfen_geo.errors.InputError: ... exists; pass overwrite=True (CLI: --force) to 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,11 +28,13 @@ import pandas as pd
 
 from linfen_geo.errors import InputError
 from linfen_geo.files import atomic_write, check_writable, figure_format, write_file
+from linfen_geo.reports.metadata import csvw_metadata, notes_frame
 
 __all__ = [
     "OutputDir",
     "atomic_write",
     "check_writable",
+    "csv_sidecar",
     "to_markdown",
     "write_file",
     "write_table",
@@ -45,12 +48,27 @@ def write_text(text: str, path: str | os.PathLike[str], *, overwrite: bool = Fal
     return write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
 
 
+def csv_sidecar(path: str | os.PathLike[str]) -> Path:
+    """Where a CSV's CSVW metadata goes: ``name.csv-metadata.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + "-metadata.json")
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX or Markdown, by extension."""
+    """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX or Markdown, by extension.
+
+    A CSV gets a CSVW sidecar (``name.csv-metadata.json``) and an XLSX a ``notes`` sheet,
+    stating the area/length CRS and the definitions in ``df.attrs``
+    (:mod:`linfen_geo.reports.metadata`).
+    """
     path = check_writable(path, overwrite)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return write_file(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"), overwrite=overwrite)
+        sidecar = check_writable(csv_sidecar(path), overwrite)
+        meta = json.dumps(csvw_metadata(df, path.name), ensure_ascii=False, indent=1)
+        write_file(path, lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"), overwrite=overwrite)
+        write_file(sidecar, lambda tmp: tmp.write_text(meta, encoding="utf-8"), overwrite=overwrite)
+        return path
     if suffix == ".xlsx":
         return write_tables_xlsx({"table": df}, path, overwrite=overwrite)
     if suffix == ".md":
@@ -61,13 +79,20 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bo
 def write_tables_xlsx(
     tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, overwrite: bool = False
 ) -> Path:
-    """Write several tables to one XLSX file, one sheet each (sheet names cut to 31 characters)."""
+    """Write several tables to one XLSX file, one sheet each (sheet names cut to 31 characters).
+
+    A ``notes`` sheet states each sheet's area/length CRS and definitions (from its ``attrs``).
+    """
     path = check_writable(path, overwrite)
+    sheets = {str(name)[:31]: df for name, df in tables.items()}
+    notes = notes_frame(sheets)
+    if len(notes) and "notes" not in sheets:
+        sheets["notes"] = notes
 
     def _write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for name, df in tables.items():
-                df.to_excel(xl, sheet_name=str(name)[:31], index=False)
+            for name, df in sheets.items():
+                df.to_excel(xl, sheet_name=name, index=False)
 
     return write_file(path, _write, overwrite=overwrite)
 
@@ -137,7 +162,9 @@ class OutputDir:
         return path
 
     def table(self, df: pd.DataFrame, name: str) -> Path:
-        """Write a table (CSV, XLSX or MD by extension)."""
+        """Write a table (CSV with its CSVW sidecar, XLSX or MD by extension)."""
+        if name.lower().endswith(".csv"):
+            self.target(csv_sidecar(name).as_posix())
         path = write_table(df, self.target(name), overwrite=True)
         self._save_manifest()
         return path
