@@ -120,7 +120,9 @@ def test_reserve_grows_along_the_massif_from_the_summit():
         "summit_lat": summit.y,
         "seed_search_km": 4,
     }
-    out = grow_reserves(dem, city, [spec], {"core_share": 0.35, "buffer_share": 0.25}, resolution_m=500)
+    out = grow_reserves(
+        dem, city, [spec], {"core_share": 0.35, "buffer_share": 0.25, "descent_ref_m": 100.0}, resolution_m=500
+    )
     assert list(out["zone"]) == ["core", "buffer", "experimental"]
     seed = gpd.GeoSeries.from_xy(out["seed_lon"].iloc[:1], out["seed_lat"].iloc[:1], crs=STORAGE_CRS)
     seed_w = to_work_crs(seed).iloc[0]

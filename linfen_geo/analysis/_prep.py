@@ -11,8 +11,9 @@ import shapely
 from linfen_geo.crs import AREA_CRS, require_crs
 from linfen_geo.errors import InputError, LinfenGeoWarning
 from linfen_geo.geometry import repair_geometries
+from linfen_geo.plan.model import plan_model
 
-__all__ = ["as_layer", "dissolved", "zone_names", "layer_status"]
+__all__ = ["as_layer", "as_raster", "city_zone", "dissolved", "layer_status", "plan_of", "zone_names"]
 
 
 def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.GeoDataFrame:
@@ -32,6 +33,35 @@ def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.Geo
         layer = layer.set_geometry(fixed)
         layer.attrs["repaired_invalid"] = n
     return layer
+
+
+def as_raster(raster: Any, catalog: Any = None) -> Any:
+    """A DataArray from a catalog raster name or a DataArray."""
+    if isinstance(raster, str):
+        from linfen_geo.layer_catalog import get_catalog
+
+        return (catalog or get_catalog()).load(raster)
+    return raster
+
+
+def plan_of(catalog: Any = None) -> Any:
+    """The plan of ``catalog`` (default: the session's): the one place analyses find it by default."""
+    if catalog is None:
+        from linfen_geo.layer_catalog import get_catalog
+
+        catalog = get_catalog()
+    return catalog.plan
+
+
+def city_zone(catalog: Any = None) -> gpd.GeoDataFrame:
+    """The whole city as one zone (AREA_CRS): the union of the counties, named and coded by the plan's ``[city]``."""
+    city = plan_model(plan_of(catalog)).city
+    counties = as_layer("counties", catalog)
+    return gpd.GeoDataFrame(
+        {"zone_id": [str(city.adcode)], "name_zh": [city.name_zh], "name_en": [f"{city.name_en} city"]},
+        geometry=[counties.to_crs(AREA_CRS).union_all()],
+        crs=AREA_CRS,
+    )
 
 
 def dissolved(layer: gpd.GeoDataFrame) -> Any:

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis._prep import as_layer, dissolved, layer_status, zone_names
+from linfen_geo.analysis._prep import as_layer, city_zone, dissolved, layer_status, zone_names
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME
 from linfen_geo.units import add_area_columns
 
@@ -54,12 +53,7 @@ def coverage(layer: Any, zones: Any = "counties", *, zone_id: str | None = None,
     """
     lyr = as_layer(layer, catalog, what="layer")
     if isinstance(zones, str) and zones == "city":
-        counties = as_layer("counties", catalog)
-        z = gpd.GeoDataFrame(
-            {"zone_id": ["141000"], "name_zh": ["临汾市"], "name_en": ["Linfen city"]},
-            geometry=[counties.to_crs(AREA_CRS).union_all()],
-            crs=AREA_CRS,
-        )
+        z = city_zone(catalog)
         zone_id = "zone_id"
     else:
         z = as_layer(zones, catalog, what="zones")

@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis._prep import as_layer, dissolved
+from linfen_geo.analysis._prep import as_layer, as_raster, dissolved, plan_of
 from linfen_geo.analysis.coverage import coverage, with_total
 from linfen_geo.analysis.zonal import tabulate_classes
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME
 from linfen_geo.errors import InputError
 from linfen_geo.landcover import common_classes
+from linfen_geo.plan.model import plan_model
 from linfen_geo.units import add_area_columns, convert_area
 
 __all__ = ["redline_share", "redline_change", "forest_coverage"]
@@ -40,7 +41,7 @@ def redline_share(redlines: Any = "redlines", counties: Any = "counties", *, cat
 
 
 def redline_change(
-    old: Any, new: Any, counties: Any = "counties", *, catalog: Any = None, tolerance_m2: float = 1.0
+    old: Any, new: Any, counties: Any = "counties", *, catalog: Any = None, tolerance_m2: float | None = None
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Compare two versions of the red-line layer: area gained and lost per county.
 
@@ -51,7 +52,8 @@ def redline_change(
     counties
         County polygons for the breakdown.
     tolerance_m2
-        Net losses smaller than this count as "not reduced" (numerical noise).
+        Net losses smaller than this count as "not reduced" (numerical noise); default: the
+        plan's ``[indicators.redline_share] tolerance_m2``.
 
     Returns
     -------
@@ -65,6 +67,8 @@ def redline_change(
         dissolved(as_layer(old, catalog, what="old red lines")),
         dissolved(as_layer(new, catalog, what="new red lines")),
     )
+    if tolerance_m2 is None:
+        tolerance_m2 = plan_model(plan_of(catalog)).indicators.redline_share.tolerance_m2
     gained, lost = shapely.difference(n, o), shapely.difference(o, n)
     cty = as_layer(counties, catalog, what="counties").to_crs(AREA_CRS)
     cg = cty.geometry.values
@@ -117,12 +121,10 @@ def forest_coverage(
         for the total the target share, target area and the gap (亩, 万亩; positive = to plant).
         ``attrs["caveat_zh"/"caveat_en"]`` states the class-definition and resolution caveat.
     """
-    from linfen_geo.layer_catalog.core import get_catalog
-
-    cat = catalog or get_catalog()
-    plan = plan or cat.plan
+    plan = plan or plan_of(catalog)
+    cat = catalog
     spec = plan["indicators"]["forest_coverage"]
-    lc = cat.load(landcover) if isinstance(landcover, str) else landcover
+    lc = as_raster(landcover, cat)
     z = as_layer(zones, cat, what="zones")
     names = list(plan["greening"]["classes"])
     common = common_classes(lc, names, plan["greening"]["class_maps"])

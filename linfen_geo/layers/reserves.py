@@ -10,7 +10,8 @@ follows the massif (parameters in ``plan.toml`` ``[reserve_rules]``, ``[[reserve
    (``summit_lon``, ``summit_lat``).
 3. **Cost distance.** Least-cost distance from the seed with
    :class:`skimage.graph.MCP_Geometric` (8-connected, metres), the cost of crossing a cell
-   being ``1 + max(0, z_seed - z) / 100`` per metre: every 100 m below the summit doubles the
+   being ``1 + max(0, z_seed - z) / descent_ref_m`` per metre (plan ``[reserve_rules]``, 100 m):
+   every ``descent_ref_m`` below the summit doubles the
    cost of travel, so the reserve spreads along ridges and high ground before it goes down
    into valleys. Cells without elevation are impassable.
 4. **Growth.** Cells are taken in increasing cost distance (ties in grid order). The footprint
@@ -64,7 +65,7 @@ ZONES: tuple[tuple[str, str], ...] = (("core", "核心区"), ("buffer", "缓冲�
 
 METHOD = (
     "illustrative: grown over the {res:g} m DEM from the highest cell near the documented summit, "
-    "in order of least-cost distance (cost 1 + descent/100 m), to the documented area; "
+    "in order of least-cost distance (cost 1 + descent/{descent:g} m), to the documented area; "
     "zones by cost-distance quantiles (core {core:.0%}, buffer {buf:.0%}); clipped to the city"
 )
 
@@ -82,7 +83,7 @@ def _seed_cell(dem: xr.DataArray, x: float, y: float, radius_m: float) -> tuple[
     return divmod(int(flat), z.shape[1])
 
 
-def cost_distance(dem: xr.DataArray, seed: tuple[int, int]) -> np.ndarray:
+def cost_distance(dem: xr.DataArray, seed: tuple[int, int], descent_ref_m: float = 100.0) -> np.ndarray:
     """Least-cost distance (metre-weighted) from ``seed`` over a projected DEM.
 
     Parameters
@@ -91,16 +92,18 @@ def cost_distance(dem: xr.DataArray, seed: tuple[int, int]) -> np.ndarray:
         DEM on a projected grid (metres); NaN cells are impassable.
     seed
         (row, col) of the start cell.
+    descent_ref_m
+        The descent below the seed that doubles the cost of crossing a cell.
 
     Returns
     -------
     numpy.ndarray
         Accumulated cost per cell, ``inf`` where unreachable. Crossing a cell costs
-        ``1 + max(0, z_seed - z) / 100`` per metre.
+        ``1 + max(0, z_seed - z) / descent_ref_m`` per metre.
     """
     z = np.asarray(dem.values, dtype=float)
     dx, dy = (abs(float(r)) for r in dem.rio.resolution())
-    cost = 1.0 + np.maximum(0.0, z[seed] - z) / 100.0
+    cost = 1.0 + np.maximum(0.0, z[seed] - z) / float(descent_ref_m)
     cost[~np.isfinite(z)] = np.inf
     mcp = MCP_Geometric(cost, fully_connected=True, sampling=(dy, dx))
     cum, _ = mcp.find_costs([seed])
@@ -169,7 +172,8 @@ def grow_reserves(
         ``[[reserves]]`` entries of the plan: ``id``, ``name_zh``, ``name_en``, ``level``,
         ``documented_area_ha``, ``summit_lon``, ``summit_lat``, ``seed_search_km``.
     rules
-        ``[reserve_rules]``: ``core_share`` and ``buffer_share`` (fractions of the area).
+        ``[reserve_rules]``: ``core_share`` and ``buffer_share`` (fractions of the area) and
+        ``descent_ref_m`` (the descent that doubles the cost of crossing a cell).
     resolution_m
         Cell size of the working grid in metres.
 
@@ -190,13 +194,14 @@ def grow_reserves(
     counties_w = counties.to_crs(crs)
     county_geoms = np.asarray(counties_w.geometry.values)
     city = shapely.union_all(county_geoms)
-    method = METHOD.format(res=resolution_m, core=core_share, buf=buffer_share)
+    descent_ref_m = float(rules["descent_ref_m"])
+    method = METHOD.format(res=resolution_m, core=core_share, buf=buffer_share, descent=descent_ref_m)
     rows: list[dict[str, Any]] = []
     for spec in reserves:
         target = float(spec["documented_area_ha"]) * 1e4
         summit = gpd.GeoSeries.from_xy([spec["summit_lon"]], [spec["summit_lat"]], crs=STORAGE_CRS).to_crs(crs)
         seed = _seed_cell(grid, summit.x.iloc[0], summit.y.iloc[0], float(spec["seed_search_km"]) * 1000)
-        cum = cost_distance(grid, seed)
+        cum = cost_distance(grid, seed, descent_ref_m)
         reachable = np.flatnonzero(np.isfinite(cum.ravel()))
         order = reachable[np.argsort(cum.ravel()[reachable], kind="stable")]
         n, whole, _ = _grow(order, target, grid, half)

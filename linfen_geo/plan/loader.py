@@ -31,12 +31,13 @@ __all__ = ["DEFAULT_PLAN", "load_plan", "plan_section_digest"]
 class _PlanTable(dict):
     """A table of the plan file: a missing key raises :class:`PlanError` naming its key path and file."""
 
-    __slots__ = ("_file", "_key_path")
+    __slots__ = ("_file", "_key_path", "model")
 
     def __init__(self, data: dict[str, Any], file: str, key_path: str = "") -> None:
         super().__init__({k: _wrap(v, file, f"{key_path}.{k}" if key_path else str(k)) for k, v in data.items()})
         self._file = file
         self._key_path = key_path
+        self.model: Any = None  # the typed plan (linfen_geo.plan.model.Plan), on the top-level table
 
     def __missing__(self, key: str) -> Any:
         where = f"{self._key_path}.{key}" if self._key_path else str(key)
@@ -62,10 +63,18 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     path
         A TOML file with the same structure as the packaged plan.
 
+    Returns
+    -------
+    dict
+        The plan's tables (a missing key raises :class:`PlanError` naming its path); the typed,
+        validated model is ``plan.model`` (:class:`linfen_geo.plan.model.Plan`).
+
     Raises
     ------
     InputError
         If the file is missing or not valid TOML.
+    PlanError
+        An unknown or missing key, or a value of the wrong type (named with its key path).
     """
     path = Path(path or os.environ.get("LINFEN_GEO_PLAN") or DEFAULT_PLAN)
     try:
@@ -76,8 +85,13 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         plan = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"plan file {path} is not valid TOML: {exc}") from None
+    from linfen_geo.plan.model import parse_plan
+
     plan.setdefault("meta", {})["path"] = str(path)
-    return _PlanTable(plan, str(path))
+    model = parse_plan(plan, str(path))  # validate before anything reads it
+    table = _PlanTable(plan, str(path))
+    table.model = model
+    return table
 
 
 def plan_section_digest(plan: dict[str, Any], sections: list[str]) -> str:
