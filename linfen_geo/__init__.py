@@ -61,7 +61,8 @@ _LAZY = {
     "add_area_columns": "linfen_geo.units",
     # maps
     "plot_layers": "linfen_geo.viz.maps",
-    "use_cjk_font": "linfen_geo.viz.maps",
+    "set_cjk_font": "linfen_geo.viz.fonts",
+    "use_cjk_font": "linfen_geo.viz.fonts",
     "explore": "linfen_geo.viz.webmap",
     "corridor_layer": "linfen_geo.layers.corridors_terrain",
     "corridor_stretches": "linfen_geo.layers.corridors_terrain",
@@ -154,5 +155,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
-    from linfen_geo.viz.maps import plot_layers, use_cjk_font  # noqa: F401
+    from linfen_geo.viz.fonts import set_cjk_font, use_cjk_font  # noqa: F401
+    from linfen_geo.viz.maps import plot_layers  # noqa: F401
     from linfen_geo.viz.webmap import explore, write_map  # noqa: F401

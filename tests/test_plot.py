@@ -4,7 +4,8 @@ import matplotlib
 import pytest
 from matplotlib.ft2font import FT2Font
 
-from linfen_geo.viz.maps import cjk_font_path, plot_layers, use_cjk_font
+from linfen_geo.viz.fonts import cjk_font_path, set_cjk_font
+from linfen_geo.viz.maps import plot_layers
 
 
 def test_cjk_font_has_every_glyph_we_draw(catalog):
@@ -15,8 +16,8 @@ def test_cjk_font_has_every_glyph_we_draw(catalog):
     assert missing == []
 
 
-def test_use_cjk_font_makes_it_default():
-    name = use_cjk_font()
+def test_set_cjk_font_makes_it_default():
+    name = set_cjk_font()
     assert matplotlib.rcParams["font.sans-serif"][0] == name
     from matplotlib import font_manager
 
@@ -40,3 +41,12 @@ def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("LINFEN_GEO_FONT", str(tmp_path / "none.otf"))
     with pytest.raises(lg.DataMissingError, match="LINFEN_GEO_FONT"):
         cjk_font_path()
+
+
+def test_use_cjk_font_is_a_deprecated_alias():
+    import pytest
+
+    from linfen_geo.viz.fonts import use_cjk_font
+
+    with pytest.warns(DeprecationWarning, match="set_cjk_font"):
+        assert use_cjk_font() == set_cjk_font()

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from linfen_geo.viz.maps import add_map_furniture, use_cjk_font
+from linfen_geo.viz.maps import add_map_furniture, set_cjk_font
 
 __all__ = ["bar_by_zone", "overlap_heatmap", "forest_chart", "change_map", "illustrative_note"]
 
@@ -41,7 +41,7 @@ def bar_by_zone(
     ax: plt.Axes | None = None,
 ) -> plt.Figure:
     """Horizontal bars, one per zone, sorted by value."""
-    use_cjk_font()
+    set_cjk_font()
     d = df.sort_values(value)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 0.3 * len(d) + 1.5))
@@ -60,7 +60,7 @@ def bar_by_zone(
 
 def overlap_heatmap(matrix: pd.DataFrame, *, value: str = "share_of_a", title: str = "") -> plt.Figure:
     """Heatmap of an :func:`~linfen_geo.analysis.overlap.overlap_matrix` (row layer's share overlapped)."""
-    use_cjk_font()
+    set_cjk_font()
     wide = matrix.pivot(index="layer_a", columns="layer_b", values=value)
     order = list(dict.fromkeys(matrix["layer_a"]))
     wide = wide.loc[order, order]
@@ -80,7 +80,7 @@ def overlap_heatmap(matrix: pd.DataFrame, *, value: str = "share_of_a", title: s
 
 def forest_chart(table: pd.DataFrame) -> plt.Figure:
     """Forest coverage by county (strict and broad readings) with the city's 2020 baseline and 2025 target."""
-    use_cjk_font()
+    set_cjk_font()
     d = table[table["adcode"] != "total"].sort_values("share_broad")
     total = table[table["adcode"] == "total"].iloc[0]
     fig, ax = plt.subplots(figsize=(8, 6))
@@ -111,7 +111,7 @@ def change_map(changes: Any, counties: Any, *, title: str = "") -> plt.Figure:
 
     from linfen_geo.crs import WORK_CRS
 
-    use_cjk_font()
+    set_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 9))
     cty = counties.to_crs(WORK_CRS)
     cty.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#888888", linewidth=0.5)

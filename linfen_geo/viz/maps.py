@@ -1,94 +1,22 @@
 """Static maps: CJK font, map furniture (scale bar, north arrow, legend) and the overview map.
 
-Chinese labels need a font with CJK glyphs: matplotlib's default DejaVu Sans has
-none and draws boxes. :func:`use_cjk_font` registers Noto Sans CJK SC, shipped
-by the ``mplfonts`` package that the setup installs (or the file named by the
-``LINFEN_GEO_FONT`` environment variable), and puts it first in the font list.
-Maps are drawn in EPSG:4546 (CGCS2000 GK CM 111E) so the scale bar is in metres.
+Chinese labels use the CJK font of :mod:`linfen_geo.viz.fonts`; layer styles come
+from the one registry :mod:`linfen_geo.viz.styles`. Maps are drawn in EPSG:4546 (CGCS2000 GK CM 111E) so the scale bar is in metres.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import matplotlib
 import matplotlib.pyplot as plt
-from matplotlib import font_manager
 
 from linfen_geo.crs import WORK_CRS
-from linfen_geo.errors import DataMissingError
+from linfen_geo.viz.fonts import cjk_font_path, set_cjk_font, use_cjk_font
+from linfen_geo.viz.styles import LAYER_STYLES
 
-__all__ = ["LAYER_STYLES", "add_map_furniture", "cjk_font_path", "plot_layers", "use_cjk_font"]
-
-_FONT_FILE = "NotoSansCJKsc-Regular.otf"
-_font_name: str | None = None
-
-#: how each catalog layer is drawn (presentation only; the plan's content lives in plan.toml)
-LAYER_STYLES: dict[str, dict[str, Any]] = {
-    "counties": {"facecolor": "none", "edgecolor": "#555555", "linewidth": 0.6, "zorder": 5},
-    "rivers": {"color": "#2b7bba", "linewidth": 1.2, "zorder": 6},
-    "county_seats": {"color": "black", "markersize": 10, "zorder": 9},
-    "barriers": {"alpha": 0.30, "linewidth": 0.8, "zorder": 2},
-    "redlines": {"facecolor": "#d7301f", "edgecolor": "#990000", "alpha": 0.45, "linewidth": 0.3, "zorder": 3},
-    "reserves": {"facecolor": "#1a9850", "edgecolor": "#00441b", "alpha": 0.5, "linewidth": 0.6, "zorder": 4},
-    "spring_zones": {"facecolor": "#67a9cf", "edgecolor": "#02818a", "alpha": 0.5, "linewidth": 0.6, "zorder": 4},
-    "corridors": {"facecolor": "#fdae61", "edgecolor": "#d95f02", "alpha": 0.6, "linewidth": 0.5, "zorder": 4},
-    "corridors_terrain": {"facecolor": "none", "edgecolor": "#7570b3", "linewidth": 0.6, "zorder": 4},
-    "corridor_roads": {"color": "#333333", "linewidth": 1.0, "linestyle": "--", "zorder": 7},
-    "mines": {"color": "#6a3d9a", "markersize": 5, "zorder": 8, "as_points": True},
-    "river_buffers": {"facecolor": "#2b7bba", "edgecolor": "none", "alpha": 0.6, "zorder": 5},
-}
-
-
-def cjk_font_path() -> Path:
-    """Path of the CJK font file used for Chinese labels.
-
-    Raises
-    ------
-    DataMissingError
-        If neither ``LINFEN_GEO_FONT`` nor the ``mplfonts`` package provides one.
-    """
-    env = os.environ.get("LINFEN_GEO_FONT")
-    if env:
-        path = Path(env)
-        if not path.is_file():
-            raise DataMissingError(f"LINFEN_GEO_FONT={env} is not a file")
-        return path
-    try:
-        path = Path(str(resources.files("mplfonts") / "fonts" / _FONT_FILE))
-    except ModuleNotFoundError:
-        path = None
-    if path is None or not path.is_file():
-        raise DataMissingError(
-            "no CJK font found: install the 'mplfonts' package (pip install mplfonts) "
-            "or set LINFEN_GEO_FONT to a .otf/.ttf file with Chinese glyphs"
-        )
-    return path
-
-
-def use_cjk_font() -> str:
-    """Register the CJK font with matplotlib and make it the default; return its family name.
-
-    Examples
-    --------
-    >>> use_cjk_font()
-    'Noto Sans CJK SC'
-    """
-    global _font_name
-    if _font_name is None:
-        path = cjk_font_path()
-        font_manager.fontManager.addfont(str(path))
-        _font_name = font_manager.FontProperties(fname=str(path)).get_name()
-    families = list(matplotlib.rcParams["font.sans-serif"])
-    if not families or families[0] != _font_name:
-        matplotlib.rcParams["font.sans-serif"] = [_font_name, *[f for f in families if f != _font_name]]
-    matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["axes.unicode_minus"] = False
-    return _font_name
+__all__ = ["LAYER_STYLES", "add_map_furniture", "cjk_font_path", "plot_layers", "set_cjk_font", "use_cjk_font"]
 
 
 def add_map_furniture(
@@ -189,7 +117,7 @@ def plot_layers(
         check_writable(out, overwrite)
         fmt = figure_format(out)
     cat = catalog or get_catalog()
-    use_cjk_font()
+    set_cjk_font()
     if layers is None:
         layers = [n for n in cat.names() if n in LAYER_STYLES]
     fig = None
