@@ -11,6 +11,7 @@ __all__ = ["add_map_parser"]
 def _cmd_map(args: argparse.Namespace) -> int:
     from linfen_geo.errors import InputError
     from linfen_geo.layer_catalog.core import get_catalog
+    from linfen_geo.reports.writers import check_writable
     from linfen_geo.viz.webmap import write_map
 
     cat = get_catalog()
@@ -20,9 +21,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
         for n in layers:
             if cat.spec(n).kind != "vector":
                 raise InputError(f"layer {n!r} is a raster; the map shows vector layers (the DEM is the base map)")
-    path = write_map(
-        args.out, layers, sites=args.sites, crs=args.crs, catalog=cat, basemap=args.basemap, overwrite=args.force
-    )
+    check_writable(args.out, args.force)  # before the siting check, as before anything is drawn
+    report = None
+    if args.sites:
+        from linfen_geo.analysis.siting import check_siting
+
+        report = check_siting(args.sites, crs=args.crs, catalog=cat)
+    path = write_map(args.out, layers, report=report, catalog=cat, basemap=args.basemap, overwrite=args.force)
     print(f"[linfen-geo] map: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline from disk)")
     return 0
 

@@ -232,11 +232,12 @@ def step_siting(cat: Catalog, out: OutputDir) -> str:
 
 def step_map(cat: Catalog, out: OutputDir) -> str:
     """The interactive offline map with every layer and the example sites by verdict."""
+    from linfen_geo.analysis.siting import check_siting
     from linfen_geo.viz.webmap import write_map
 
     examples = _examples_dir()
-    sites = examples / "sites_three_projects.geojson" if examples else None
-    path = write_map(out.target("map.html"), sites=sites, catalog=cat, overwrite=True)
+    report = check_siting(examples / "sites_three_projects.geojson", catalog=cat) if examples else None
+    path = write_map(out.target("map.html"), report=report, catalog=cat, overwrite=True)
     return "\n".join(
         [
             "## Interactive map 交互地图",

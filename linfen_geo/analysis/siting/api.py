@@ -1,0 +1,385 @@
+"""The siting check's entry points: :func:`check_siting` and :func:`check_siting_dask`.
+
+This is the one place that reads the session's catalog and plan for a
+siting check: it turns catalog layer names into layers
+(:func:`resolve_layer_inputs`), loads the default plan when no catalog is
+used, validates the rules (:mod:`.rules`), prepares the layers (:mod:`.layers`),
+runs the engine (:mod:`.engine`) and assembles the :class:`~.report.SitingReport`.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> red = gpd.GeoSeries([box(500000, 3995000, 501000, 3996000)], crs=4546)
+>>> check_siting(box(501100, 3995000, 501200, 3995100), crs=4546, layers={"redlines": red}).verdicts.tolist()
+['review']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from linfen_geo.analysis.siting.engine import SitingResult, concat_results, evaluate, threads
+from linfen_geo.analysis.siting.layers import LayerInput, SitingLayer, prepare_layers, private_copy
+from linfen_geo.analysis.siting.nearest import nearest_index
+from linfen_geo.analysis.siting.pieces import DEFAULT_MAX_VERTICES
+from linfen_geo.analysis.siting.report import SitingReport
+from linfen_geo.analysis.siting.rules import SitingConfig, parse_siting
+from linfen_geo.crs import AREA_CRS_NAME, STORAGE_CRS, WORK_CRS_NAME, as_crs, crs_label
+from linfen_geo.errors import InputError
+from linfen_geo.io.sites import read_sites
+
+__all__ = ["build_report", "check_siting", "check_siting_dask", "resolve_layer_inputs"]
+
+
+def _spec_id(catalog: Any, name: str | None) -> str | None:
+    """The id column the catalog declares for a layer (None without a catalog or such a layer)."""
+    if catalog is None or name not in getattr(catalog, "specs", {}):
+        return None
+    return catalog.spec(name).id
+
+
+def _from_catalog(catalog: Any, name: str, as_name: str) -> LayerInput:
+    return LayerInput(
+        name=as_name,
+        frame=catalog.load(name),
+        status=catalog.status(name),
+        source=catalog.provenance(name)["source"],
+        id_column=_spec_id(catalog, name),
+    )
+
+
+def resolve_layer_inputs(
+    layers: Mapping[str, Any] | None, cfg: SitingConfig, catalog: Any
+) -> tuple[list[LayerInput], list[str]]:
+    """The layers the rules need, as frames with their status, source and declared id column.
+
+    Parameters
+    ----------
+    layers
+        ``{name: GeoDataFrame, GeoSeries or catalog layer name}``, or None for
+        the catalog's layers of the names the rules use.
+    cfg
+        The validated rules.
+    catalog
+        The catalog (may be None when every layer is a frame).
+
+    Returns
+    -------
+    inputs : list of LayerInput
+    notes : list of str
+        One note per layer the rules need that was not given.
+    """
+    out: list[LayerInput] = []
+    notes: list[str] = []
+    for name in cfg.layer_names:
+        if layers is None:
+            out.append(_from_catalog(catalog, name, name))
+            continue
+        if name not in layers:
+            ids = [r.id for r in cfg.rules if r.layer == name]
+            what = f"rules {', '.join(ids)}" if ids else "the nearest-feature distance"
+            notes.append(f"layer {name!r} was not given: {what} not checked / 未提供图层 {name}，相关规则未核查")
+            continue
+        obj = layers[name]
+        if isinstance(obj, str):
+            out.append(_from_catalog(catalog, obj, name))
+            continue
+        attrs = getattr(obj, "attrs", {})
+        cat_name = attrs.get("layer") if attrs.get("layer") in getattr(catalog, "specs", {}) else None
+        source = str(attrs.get("source", "") or "GeoDataFrame given to check_siting")
+        out.append(
+            LayerInput(
+                name=name,
+                frame=obj,
+                status=str(attrs.get("status", "user")),
+                source=catalog.provenance(cat_name)["source"] if cat_name else source,
+                id_column=_spec_id(catalog, cat_name or name),
+                user=True,
+            )
+        )
+    return out, notes
+
+
+def _setup(
+    layers: Mapping[str, Any] | None, rules: Any, catalog: Any, max_vertices: int
+) -> tuple[SitingConfig, dict[str, SitingLayer], list[str]]:
+    """Rules and prepared layers: the session's catalog when layers or rules are not all given."""
+    if catalog is None and (layers is None or rules is None or any(isinstance(v, str) for v in layers.values())):
+        from linfen_geo.layer_catalog.core import get_catalog
+
+        catalog = get_catalog()
+    if catalog is not None:
+        plan = catalog.plan
+    else:
+        from linfen_geo.plan.loader import load_plan
+
+        plan = load_plan()
+    cfg = parse_siting(rules, plan)
+    inputs, notes = resolve_layer_inputs(layers, cfg, catalog)
+    return cfg, prepare_layers(inputs, cfg, max_vertices), notes
+
+
+def build_report(
+    sites: gpd.GeoDataFrame,
+    result: SitingResult,
+    cfg: SitingConfig,
+    prepared: dict[str, SitingLayer],
+    notes: list[str],
+) -> SitingReport:
+    """Assemble the report: layer and rule tables, notes (illustrative layers, input warnings), CRSs.
+
+    Parameters
+    ----------
+    sites
+        The sites as read (``site_id``, ``name``, geometry in EPSG:4326).
+    result
+        The engine's result for them, in the same order.
+    cfg
+        The rules applied.
+    prepared
+        The layers checked.
+    notes
+        Notes from the set-up (layers not given ...).
+
+    Returns
+    -------
+    SitingReport
+    """
+    rows = []
+    for name, lay in prepared.items():
+        rows.append(
+            {
+                "name": name,
+                "title_zh": lay.title_zh,
+                "title_en": lay.title_en,
+                "status": lay.status,
+                "source": lay.source,
+                "features": len(lay.features),
+                "pieces": len(lay.pieces.work),
+                "rules": ", ".join(r.id for r in cfg.rules if r.layer == name)
+                + (" (nearest)" if name == cfg.nearest_layer else ""),
+            }
+        )
+    layer_table = pd.DataFrame(
+        rows, columns=["name", "title_zh", "title_en", "status", "source", "features", "pieces", "rules"]
+    )
+    illustrative = bool((layer_table["status"] == "illustrative").any())
+    all_notes = list(notes)
+    if illustrative:
+        names = ", ".join(layer_table.loc[layer_table["status"] == "illustrative", "name"])
+        all_notes.insert(
+            0,
+            f"示意图层 ILLUSTRATIVE layers used: {names} - not official data; verdicts are indicative only. "
+            "Replace them with official files (linfen_geo.use(name, path)) before relying on a verdict.",
+        )
+    for w in sites.attrs.get("warnings", []) or []:
+        all_notes.append(f"input: {w}")
+    if sites.attrs.get("crs_assumed"):
+        all_notes.append(f"input CRS not declared: assumed {sites.attrs.get('source_crs')} from the coordinates")
+    rules_table = pd.DataFrame(
+        [
+            {
+                "rule": r.id,
+                "layer": r.layer,
+                "where": "; ".join(f"{c} in {list(v)}" for c, v in r.where),
+                "contact": r.contact,
+                "distance_m": r.distance_m if r.contact == "within" else np.nan,
+                "verdict": r.verdict,
+                "verdict_zh": cfg.levels_zh[r.level],
+                "text_zh": r.text_zh,
+                "text_en": r.text_en,
+                "checked": r.layer in prepared,
+            }
+            for r in cfg.rules
+        ]
+    )
+    crs = {
+        "area": AREA_CRS_NAME,
+        "distance": WORK_CRS_NAME,
+        "geometry": crs_label(STORAGE_CRS),
+        "input": str(sites.attrs.get("source_crs", "")),
+    }
+    return SitingReport(
+        sites=sites[["site_id", "name", "geometry"]].copy(),
+        layers=layer_table,
+        rules=rules_table,
+        levels=list(cfg.levels),
+        levels_zh=list(cfg.levels_zh),
+        illustrative=illustrative,
+        notes=all_notes,
+        crs=crs,
+        _result=result,
+        _layers=prepared,
+        _cfg=cfg,
+    )
+
+
+def _is_read(sites: Any, crs: Any) -> bool:
+    """True for a GeoDataFrame that :func:`read_sites` returned (used as is: already validated)."""
+    return (
+        crs is None
+        and isinstance(sites, gpd.GeoDataFrame)
+        and "source_crs" in sites.attrs
+        and "format" in sites.attrs
+        and sites.crs is not None
+        and as_crs(sites.crs) == STORAGE_CRS
+        and "site_id" in sites.columns
+        and "name" in sites.columns
+        and sites.geometry.name == "geometry"
+    )
+
+
+def check_siting(
+    sites: Any,
+    *,
+    layers: Mapping[str, Any] | None = None,
+    rules: Any = None,
+    crs: Any = None,
+    catalog: Any = None,
+    max_vertices: int = DEFAULT_MAX_VERTICES,
+) -> SitingReport:
+    """Check proposed project sites against red lines and protected zones.
+
+    Parameters
+    ----------
+    sites
+        Anything :func:`linfen_geo.io.sites.read_sites` accepts: a path (GeoJSON,
+        GeoPackage, shapefile, KML, CSV, WKT, 界址点 TXT ...), a GeoDataFrame,
+        GeoSeries, shapely geometry or list of geometries. A GeoDataFrame that
+        ``read_sites`` returned is used as is (it was validated when read).
+    layers
+        ``{layer name: GeoDataFrame (or catalog layer name)}`` to check against
+        instead of the catalog's layers. Only the layers given are checked;
+        rules on other layers are skipped and the report's notes say so.
+    rules
+        The siting rules: a list of rule tables, or a mapping like the plan's
+        ``[siting]`` section (``levels``, ``levels_zh``, ``nearest_layer``,
+        ``rules``). Default: ``catalog.plan["siting"]``.
+    crs
+        CRS of ``sites`` when they carry none (``4546``, ``"gcj02"``, ``"bd09"`` ...).
+    catalog
+        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
+    max_vertices
+        Vertex budget of the subdivided layer pieces.
+
+    Returns
+    -------
+    SitingReport
+
+    Raises
+    ------
+    InputError, CRSError
+        Unreadable sites, unknown CRS, bad layers.
+    PlanError
+        Bad rules: unknown or missing keys, wrong types (names the key path, e.g. ``siting.rules[2].verdict``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> red = gpd.GeoSeries([box(500000, 3995000, 501000, 3996000)], crs=4546)
+    >>> site = box(500800, 3995400, 501200, 3995600)   # 200 m x 200 m, half inside
+    >>> r = check_siting(site, crs=4546, layers={"redlines": red})
+    >>> s = r.summary().iloc[0]
+    >>> s["verdict"], round(float(s["area_m2"]) / 1e4, 2), round(float(s["conflict_free_m2"] / s["area_m2"]), 3)
+    ('prohibited', 8.0, 0.5)
+    """
+    site_gdf = sites if _is_read(sites, crs) else read_sites(sites, crs=crs)  # bad input fails before any layer loads
+    cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
+    result = evaluate(np.asarray(site_gdf.geometry.values, dtype=object), prepared, cfg)
+    return build_report(site_gdf, result, cfg, prepared, notes)
+
+
+def check_siting_dask(
+    sites: Any,
+    *,
+    npartitions: int | None = None,
+    layers: Mapping[str, Any] | None = None,
+    rules: Any = None,
+    crs: Any = None,
+    catalog: Any = None,
+    max_vertices: int = DEFAULT_MAX_VERTICES,
+    scheduler: str | None = None,
+) -> SitingReport:
+    """:func:`check_siting` on dask-geopandas partitions, spatially shuffled (Hilbert curve).
+
+    The layers are prepared once (subdivision, trees) and shared by every
+    partition; each partition is checked by the same vectorised code, so the
+    report equals :func:`check_siting`'s.
+
+    Parameters
+    ----------
+    sites
+        A ``dask_geopandas.GeoDataFrame`` (computed partition by partition;
+        site ids from an id column, else the row index + 1) or anything
+        :func:`check_siting` accepts.
+    npartitions
+        Partitions for non-dask input (default: 2 per CPU).
+    layers, rules, crs, catalog, max_vertices
+        As for :func:`check_siting`.
+    scheduler
+        Dask scheduler (``"threads"`` by default; ``"processes"``, ``"sync"``,
+        or a distributed client's).
+
+    Returns
+    -------
+    SitingReport
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> red = gpd.GeoSeries([box(500000, 3995000, 501000, 3996000)], crs=4546)
+    >>> sites = gpd.GeoSeries([box(500000 + 300 * i, 3996050, 500100 + 300 * i, 3996150) for i in range(8)], crs=4546)
+    >>> check_siting_dask(sites, npartitions=3, layers={"redlines": red}).verdicts.tolist()
+    ['review', 'review', 'review', 'review', 'review', 'clear', 'clear', 'clear']
+    """
+    import dask
+    import dask_geopandas
+
+    cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
+    if isinstance(sites, dask_geopandas.GeoDataFrame):
+        from linfen_geo.io.sites import ID_COLUMNS
+
+        ddf = sites
+        if not any(c in ddf.columns for c in ID_COLUMNS):
+            ddf = ddf.assign(site_id=(ddf.index + 1).astype(str))
+        parts = ddf.to_delayed()
+        read = dask.delayed(lambda p: read_sites(p, crs=crs))
+        gdfs = dask.compute(*[read(p) for p in parts], scheduler=scheduler)
+        site_gdf = pd.concat([g for g in gdfs if len(g)], ignore_index=True)
+        if not len(site_gdf):
+            raise InputError("dask input: no features: the input is empty")
+        site_gdf = gpd.GeoDataFrame(site_gdf, geometry="geometry", crs=STORAGE_CRS)
+        site_gdf.attrs = dict(gdfs[0].attrs)
+        dup = site_gdf["site_id"].duplicated()
+        if dup.any():
+            raise InputError(f"dask input: duplicate site id {site_gdf.loc[dup, 'site_id'].iloc[0]!r}")
+    else:
+        site_gdf = read_sites(sites, crs=crs)
+    n = len(site_gdf)
+    frame = gpd.GeoDataFrame({"_order": np.arange(n)}, geometry=site_gdf.geometry.values, crs=STORAGE_CRS)
+    nparts = max(1, min(n, npartitions or 2 * threads()))
+    ddf = dask_geopandas.from_geopandas(frame, npartitions=nparts)
+    if nparts > 1:
+        ddf = ddf.spatial_shuffle(by="hilbert", npartitions=nparts)
+
+    for name, lay in prepared.items():  # build the shared nearest-feature indexes before the tasks start
+        if name == cfg.nearest_layer or any(r.layer == name and r.contact == "within" for r in cfg.rules):
+            nearest_index(lay.pieces)
+
+    def _run(part: gpd.GeoDataFrame) -> tuple[SitingResult, np.ndarray]:
+        # GEOS prepared geometries build their indexes lazily and are not safe to share between threads:
+        # each task gets its own prepared copies of the pieces (the trees are read-only and shared)
+        local = {name: private_copy(lay) for name, lay in prepared.items()}
+        return evaluate(np.asarray(part.geometry.values, dtype=object), local, cfg), part["_order"].to_numpy()
+
+    outs = dask.compute(*[dask.delayed(_run)(p) for p in ddf.to_delayed()], scheduler=scheduler)
+    result = concat_results([o[0] for o in outs], [o[1].astype(np.intp) for o in outs], n)
+    return build_report(site_gdf, result, cfg, prepared, notes)

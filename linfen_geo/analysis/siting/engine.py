@@ -1,0 +1,446 @@
+"""The rule engine: every site against every prepared layer, vectorised (no Python loop over sites or features).
+
+:func:`evaluate` checks one batch of sites; per layer (:func:`_evaluate_layer`):
+
+1. :func:`_touching_pairs`: one ``tree.query(sites, predicate="intersects")``
+   finds every (site, piece) contact, aggregated to (site, feature) keys.
+2. :func:`_near_pairs`: for "within" rules, one ``dwithin`` query at the
+   largest distance, asked only for the sites whose lower distance bound
+   (:func:`~linfen_geo.analysis.siting.nearest.distance_lower_bound`) is that
+   close, and exact distances for the non-touching pairs.
+3. :func:`_nearest`: distance to the nearest feature of ``nearest_layer``
+   (0 for touching sites, exact for the others, see
+   :mod:`~linfen_geo.analysis.siting.nearest`).
+4. :func:`_overlaps`: pairs where the piece contains the site, or the site the
+   piece, are taken without clipping (prepared ``contains``); exact
+   intersections (``AREA_CRS``) only for boundary-crossing pairs. A crossing
+   thinner than 1 mm (a reprojection sliver along a shared edge) counts as
+   touching, with overlap 0.
+5. :func:`_assign_rules`: the first matching rule per (site, feature), by a
+   loop over the (few) rules; :func:`_shares` measures lines and points.
+6. :func:`_conflict_free`: each site minus the pieces of its conflicting
+   features, one difference per rank within a site.
+
+Examples
+--------
+>>> import numpy as np
+>>> from shapely.geometry import box
+>>> from linfen_geo.crs import STORAGE_CRS, WORK_CRS, reproject
+>>> from linfen_geo.analysis.siting.layers import LayerInput, prepare_layers
+>>> from linfen_geo.analysis.siting.rules import parse_siting
+>>> import geopandas as gpd
+>>> red = gpd.GeoSeries([box(500000, 3995000, 501000, 3996000)], crs=4546)
+>>> cfg = parse_siting([{"id": "R1", "layer": "redlines", "verdict": "prohibited"}], {})
+>>> layers = prepare_layers([LayerInput("redlines", red, "user", "test", user=True)], cfg, 64)
+>>> res = evaluate(reproject([box(500900, 3995000, 501100, 3995100)], WORK_CRS, STORAGE_CRS), layers, cfg)
+>>> res.contacts[["site", "feature", "rule"]].values.tolist(), round(float(res.free_m2[0]))
+([[0, 0, 0]], 10000)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from linfen_geo.analysis.siting.layers import SitingLayer
+from linfen_geo.analysis.siting.nearest import distance_lower_bound, nearest_far, nearest_of_touching
+from linfen_geo.analysis.siting.pieces import Pieces, geometry_family
+from linfen_geo.analysis.siting.rules import SitingConfig, SitingRule
+from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, reproject
+
+__all__ = ["CONTACT_COLUMNS", "SitingResult", "concat_results", "evaluate", "threads"]
+
+#: overlaps thinner than this (metres, mean width) are reprojection slivers along shared edges: touches
+_SLIVER_M = 1e-3
+#: columns of :attr:`SitingResult.contacts`
+CONTACT_COLUMNS = ["site", "layer", "feature", "rule", "overlap_m2", "overlap_length_m", "share", "distance_m"]
+
+
+@dataclass
+class SitingResult:
+    """Raw results for a batch of sites (positions 0..n-1 of that batch)."""
+
+    family: np.ndarray
+    area_m2: np.ndarray
+    length_m: np.ndarray
+    nearest_m: np.ndarray
+    nearest_feature: np.ndarray  # position in the nearest layer, -1 when none
+    free_geom: np.ndarray  # conflict-free remainder (None = the whole site)
+    free_in_area_crs: np.ndarray  # bool: free_geom is in AREA_CRS (polygons) or WORK_CRS
+    free_m2: np.ndarray
+    free_length_m: np.ndarray
+    contacts: pd.DataFrame  # CONTACT_COLUMNS: site, layer, feature, rule (position in cfg.rules) ...
+
+
+def threads() -> int:
+    """Worker threads for GEOS work (at most 4)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _chunked(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_chunk: int = 20_000) -> np.ndarray:
+    """Apply a vectorised shapely function in threads (GEOS releases the GIL)."""
+    n = len(arrays[0])
+    k = threads()
+    if k < 2 or n < 2 * min_chunk:
+        return func(*arrays)
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    with ThreadPoolExecutor(k) as ex:
+        parts = list(ex.map(lambda i: func(*(a[bounds[i] : bounds[i + 1]] for a in arrays)), range(k)))
+    return np.concatenate(parts)
+
+
+def _group_min(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique keys and the smallest value of each."""
+    if not len(keys):
+        return keys.astype(np.int64), values.astype(float)
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+    return sk[starts], np.minimum.reduceat(values[order], starts)
+
+
+@dataclass
+class _Sites:
+    """One batch of sites in WORK_CRS, with their measures; the AREA_CRS copy arrives from a thread."""
+
+    work: np.ndarray
+    family: np.ndarray
+    area_job: Future
+    poly: np.ndarray = field(init=False)  # polygon sites
+    area_m2: np.ndarray = field(init=False)  # filled by area()
+    length_m: np.ndarray = field(init=False)
+    npoints: np.ndarray = field(init=False)
+    _area: np.ndarray | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.poly = self.family == 2
+        self.area_m2 = np.zeros(len(self.work))
+        self.length_m = np.where(self.family == 1, shapely.length(self.work), 0.0)
+        self.npoints = np.where(self.family == 0, shapely.get_num_geometries(self.work), 0)
+
+    def area(self) -> np.ndarray:
+        """The sites in AREA_CRS (waits for the thread once; fills ``area_m2``)."""
+        if self._area is None:
+            self._area = self.area_job.result()
+            self.area_m2[self.poly] = shapely.area(self._area[self.poly])
+        return self._area
+
+
+@dataclass
+class _Touching:
+    """(site, piece) pairs of one layer that intersect, and their (site, feature) keys."""
+
+    si: np.ndarray  # site of each pair
+    pj: np.ndarray  # piece of each pair
+    key: np.ndarray  # site * nfeat + feature of each pair
+    ukey: np.ndarray  # the unique keys
+    hit_site: np.ndarray  # site of each unique key
+    hit_feat: np.ndarray  # feature of each unique key
+
+
+def _touching_pairs(sites: _Sites, pc: Pieces, nfeat: int) -> _Touching:
+    si, pj = pc.tree.query(sites.work, predicate="intersects")
+    key = si.astype(np.int64) * nfeat + pc.owner[pj]
+    ukey = np.unique(key)
+    return _Touching(si, pj, key, ukey, (ukey // nfeat).astype(np.intp), (ukey % nfeat).astype(np.intp))
+
+
+def _near_pairs(
+    sites: _Sites, pc: Pieces, nfeat: int, t: _Touching, rest_sites: np.ndarray, within: list[SitingRule]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(site, feature) keys within the largest rule distance but not touching, and their distances.
+
+    Touching sites are asked too (they may be near other features of the layer).
+    """
+    if not within:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    dmax = max(r.distance_m for r in within)
+    maybe = rest_sites[distance_lower_bound(sites.work[rest_sites], pc) <= dmax] if len(rest_sites) else rest_sites
+    ask = np.union1d(t.hit_site, maybe)
+    wi, wj = pc.tree.query(sites.work[ask], predicate="dwithin", distance=dmax)
+    wi = ask[wi]
+    wkey = wi.astype(np.int64) * nfeat + pc.owner[wj]
+    far = ~np.isin(wkey, t.ukey)
+    wkey, wi, wj = wkey[far], wi[far], wj[far]
+    d = _chunked(shapely.distance, sites.work[wi], pc.work[wj])
+    return _group_min(wkey, d)
+
+
+def _overlaps(sites: _Sites, pc: Pieces, t: _Touching) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per touching pair: overlap area (m2, AREA_CRS), piece contains site, touch only; per key: overlap."""
+    inside = shapely.contains(pc.work[t.pj], sites.work[t.si])  # piece contains site (prepared pieces)
+    pair_poly = sites.poly[t.si]
+    site_area = sites.area()
+    ov = np.zeros(len(t.si))
+    m = pair_poly & inside
+    ov[m] = sites.area_m2[t.si[m]]
+    rest = np.flatnonzero(pair_poly & ~inside)
+    touch_only = np.zeros(len(t.si), dtype=bool)  # boundaries meet, interiors do not
+    if len(rest):
+        covered = shapely.contains(sites.work[t.si[rest]], pc.work[t.pj[rest]])
+        ov[rest[covered]] = pc.area_m2[t.pj[rest[covered]]]
+        cross = rest[~covered]
+        if len(cross):
+            inter = _chunked(shapely.intersection, site_area[t.si[cross]], pc.area[t.pj[cross]])
+            area = shapely.area(inter)
+            # an edge shared in one CRS is micrometres off in another: a sliver thinner than
+            # _SLIVER_M (mean width 2 * area / perimeter) is a touch, not an overlap
+            with np.errstate(invalid="ignore", divide="ignore"):
+                thin = 2.0 * area < _SLIVER_M * shapely.length(inter)
+            touch_only[cross[thin]] = True
+            ov[cross] = np.where(thin, 0.0, area)
+    inv = np.searchsorted(t.ukey, t.key)
+    hit_overlap = np.bincount(inv, weights=ov, minlength=len(t.ukey))
+    return ov, inside, touch_only, hit_overlap
+
+
+@dataclass
+class _Candidates:
+    """(site, feature) contacts of one layer with the rule that judged them (position in cfg.rules)."""
+
+    site: np.ndarray
+    feat: np.ndarray
+    dist: np.ndarray
+    overlap: np.ndarray
+    touching: np.ndarray
+    rule: np.ndarray
+
+
+def _assign_rules(
+    layer: SitingLayer,
+    lrules: list[SitingRule],
+    rule_pos: dict[str, int],
+    family: np.ndarray,
+    t: _Touching,
+    hit_overlap: np.ndarray,
+    near: tuple[np.ndarray, np.ndarray],
+) -> _Candidates:
+    """Touching and near (site, feature) pairs, each judged by its first matching rule; unjudged dropped."""
+    nfeat = len(layer.features)
+    near_key, near_d = near
+    site = np.concatenate([t.hit_site, (near_key // nfeat).astype(np.intp)])
+    feat = np.concatenate([t.hit_feat, (near_key % nfeat).astype(np.intp)])
+    dist = np.concatenate([np.zeros(len(t.ukey)), near_d])
+    overlap = np.concatenate([hit_overlap, np.zeros(len(near_key))])
+    touching = np.concatenate([np.ones(len(t.ukey), bool), np.zeros(len(near_key), bool)])
+    assigned = np.full(len(site), -1, dtype=np.intp)
+    for r in lrules:
+        ok = np.ones(nfeat, dtype=bool)
+        for col, vals in r.where:
+            ok &= layer.features[col].astype(str).isin(vals).to_numpy()
+        if r.contact == "intersects":
+            cond = touching
+        elif r.contact == "overlaps":  # polygons: positive overlap area; lines and points: touching
+            cond = touching & ((overlap > 0) | (family[site] < 2))
+        else:
+            cond = dist <= r.distance_m
+        assigned[(assigned < 0) & ok[feat] & cond] = rule_pos[r.id]
+    keep = assigned >= 0
+    return _Candidates(site[keep], feat[keep], dist[keep], overlap[keep], touching[keep], assigned[keep])
+
+
+def _shares(sites: _Sites, layer: SitingLayer, c: _Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """Overlap length (lines) and share of the site (area, length or points) of each contact.
+
+    Sets the overlap area of line and point contacts to 0.
+    """
+    ov_len = np.zeros(len(c.site))
+    share = np.zeros(len(c.site))
+    fam_c = sites.family[c.site]
+    pc_mask = fam_c == 2
+    area = sites.area_m2[c.site[pc_mask]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share[pc_mask] = np.where(area > 0, c.overlap[pc_mask] / area, 0)
+    lp = np.flatnonzero(c.touching & (fam_c < 2))
+    if len(lp):
+        inter = shapely.intersection(sites.work[c.site[lp]], layer.work[c.feat[lp]])
+        is_line = fam_c[lp] == 1
+        lens = shapely.length(inter)
+        ov_len[lp[is_line]] = lens[is_line]
+        site_len = sites.length_m[c.site[lp[is_line]]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[lp[is_line]] = np.where(site_len > 0, lens[is_line] / site_len, 0.0)
+            pts = np.where(shapely.is_empty(inter[~is_line]), 0, shapely.get_num_geometries(inter[~is_line]))
+            share[lp[~is_line]] = pts / np.maximum(sites.npoints[c.site[lp[~is_line]]], 1)
+    c.overlap[~pc_mask] = 0.0
+    return ov_len, np.clip(share, 0.0, 1.0)
+
+
+@dataclass
+class _Acc:
+    """What the layers add up to: contact tables, conflicting pieces, nearest-feature results."""
+
+    n: int
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    conflict_pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    nearest_m: np.ndarray = field(init=False)
+    nearest_feature: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nearest_m = np.full(self.n, np.nan)
+        self.nearest_feature = np.full(self.n, -1, dtype=np.intp)
+
+
+def _nearest(acc: _Acc, sites: _Sites, pc: Pieces, t: _Touching, rest: np.ndarray, hit_overlap: np.ndarray) -> None:
+    """Nearest feature: the touched one with the largest overlap (distance 0), else the exact nearest."""
+    if len(rest):
+        d_far, piece_far = nearest_far(sites.work[rest], pc)
+        acc.nearest_m[rest] = d_far
+        acc.nearest_feature[rest] = pc.owner[piece_far]
+    s, f = nearest_of_touching(t.hit_site, t.hit_feat, hit_overlap)
+    acc.nearest_m[s] = 0.0
+    acc.nearest_feature[s] = f
+
+
+def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg: SitingConfig) -> None:
+    """Add one layer's contacts, conflicting pieces and nearest-feature distances to ``acc``."""
+    lrules = cfg.rules_for(name)
+    pc = layer.pieces
+    nfeat = len(layer.features)
+    is_nearest = cfg.nearest_layer == name
+    if not (lrules or is_nearest) or not acc.n or not len(pc.work):
+        return
+    t = _touching_pairs(sites, pc, nfeat)
+    site_hit = np.zeros(acc.n, dtype=bool)
+    site_hit[t.hit_site] = True
+    rest = np.flatnonzero(~site_hit & ~shapely.is_empty(sites.work))  # sites not touching the layer
+    near = _near_pairs(sites, pc, nfeat, t, rest, [r for r in lrules if r.contact == "within"])
+    _ov, inside, touch_only, hit_overlap = _overlaps(sites, pc, t)
+    if is_nearest:
+        _nearest(acc, sites, pc, t, rest, hit_overlap)
+    if not lrules:
+        return
+    rule_pos = {r.id: i for i, r in enumerate(cfg.rules)}
+    c = _assign_rules(layer, lrules, rule_pos, sites.family, t, hit_overlap, near)
+    ov_len, share = _shares(sites, layer, c)
+    acc.frames.append(
+        pd.DataFrame(
+            {
+                "site": c.site,
+                "layer": name,
+                "feature": c.feat,
+                "rule": c.rule,
+                "overlap_m2": c.overlap,
+                "overlap_length_m": ov_len,
+                "share": share,
+                "distance_m": c.dist,
+            }
+        )
+    )
+    # pieces of conflicting features, for the conflict-free remainder
+    is_conflict = np.array([r.verdict in cfg.conflict_levels for r in cfg.rules])
+    conflict_keys = (c.site.astype(np.int64) * nfeat + c.feat)[c.touching & is_conflict[c.rule]]
+    if len(conflict_keys):
+        sel = np.isin(t.key, conflict_keys) & ~touch_only
+        geom = np.where(sites.poly[t.si[sel]], pc.area[t.pj[sel]], pc.work[t.pj[sel]])
+        acc.conflict_pairs.append((t.si[sel], geom, inside[sel]))
+
+
+def _conflict_free(
+    sites: _Sites, pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each site minus its conflicting pieces (None: untouched), its area and its length."""
+    n = len(sites.work)
+    poly = sites.poly
+    site_area = sites.area()
+    free = np.full(n, None, dtype=object)
+    free_m2 = sites.area_m2.copy()
+    free_len = sites.length_m.copy()
+    if not pairs:
+        return free, free_m2, free_len
+    csite = np.concatenate([c[0] for c in pairs])
+    cgeom = np.concatenate([c[1] for c in pairs])
+    cinside = np.concatenate([c[2] for c in pairs])
+    touched = np.unique(csite)
+    free[touched] = np.where(poly[touched], site_area[touched], sites.work[touched])
+    swallowed = np.unique(csite[cinside])  # a conflicting piece covers the whole site
+    free[swallowed] = shapely.from_wkt("GEOMETRYCOLLECTION EMPTY")
+    todo = ~np.isin(csite, swallowed)
+    csite, cgeom = csite[todo], cgeom[todo]
+    order = np.argsort(csite, kind="stable")
+    csite, cgeom = csite[order], cgeom[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(csite)) + 1]
+    rank = np.arange(len(csite)) - np.repeat(starts, np.diff(np.r_[starts, len(csite)]))
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):  # one difference per rank within a site
+        m = rank == r
+        free[csite[m]] = _chunked(shapely.difference, free[csite[m]], cgeom[m])
+    free_m2[touched] = np.where(poly[touched], shapely.area(free[touched]), 0.0)
+    free_len[touched] = np.where(sites.family[touched] == 1, shapely.length(free[touched]), 0.0)
+    return free, free_m2, free_len
+
+
+def evaluate(sites_4326: np.ndarray, layers: dict[str, SitingLayer], cfg: SitingConfig) -> SitingResult:
+    """Check one batch of site geometries (EPSG:4326) against prepared layers.
+
+    Parameters
+    ----------
+    sites_4326
+        Site geometries in STORAGE_CRS.
+    layers
+        The prepared layers (:func:`~linfen_geo.analysis.siting.layers.prepare_layers`).
+    cfg
+        The validated rules.
+
+    Returns
+    -------
+    SitingResult
+    """
+    work = reproject(sites_4326, STORAGE_CRS, WORK_CRS)
+    # the equal-area copy is made in the background while the queries run on WORK_CRS geometries
+    with ThreadPoolExecutor(1) as pool:
+        area_job = pool.submit(reproject, sites_4326, STORAGE_CRS, AREA_CRS)
+        sites = _Sites(work, geometry_family(shapely.get_type_id(work)), area_job)
+        acc = _Acc(len(work))
+        for name, layer in layers.items():
+            _evaluate_layer(acc, sites, name, layer, cfg)
+        contacts = pd.concat(acc.frames, ignore_index=True) if acc.frames else pd.DataFrame(columns=CONTACT_COLUMNS)
+        free, free_m2, free_len = _conflict_free(sites, acc.conflict_pairs)
+    return SitingResult(
+        family=sites.family,
+        area_m2=sites.area_m2,
+        length_m=sites.length_m,
+        nearest_m=acc.nearest_m,
+        nearest_feature=acc.nearest_feature,
+        free_geom=free,
+        free_in_area_crs=sites.poly.copy(),
+        free_m2=free_m2,
+        free_length_m=free_len,
+        contacts=contacts,
+    )
+
+
+def concat_results(parts: Sequence[SitingResult], orders: Sequence[np.ndarray], n: int) -> SitingResult:
+    """Merge batch results back into the original site order (``orders`` map batch positions to it)."""
+    order = np.concatenate(orders) if orders else np.empty(0, dtype=np.intp)
+
+    def cat(attr: str, dtype: Any = None) -> np.ndarray:
+        values = np.concatenate([getattr(p, attr) for p in parts]) if parts else np.empty(0, dtype=dtype)
+        out = np.empty(n, dtype=values.dtype)
+        out[order] = values
+        return out
+
+    frames = []
+    for p, o in zip(parts, orders, strict=True):
+        c = p.contacts.copy()
+        c["site"] = o[c["site"].to_numpy(dtype=np.intp)] if len(c) else c["site"]
+        frames.append(c)
+    contacts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CONTACT_COLUMNS)
+    return SitingResult(
+        family=cat("family"),
+        area_m2=cat("area_m2"),
+        length_m=cat("length_m"),
+        nearest_m=cat("nearest_m"),
+        nearest_feature=cat("nearest_feature"),
+        free_geom=cat("free_geom", object),
+        free_in_area_crs=cat("free_in_area_crs"),
+        free_m2=cat("free_m2"),
+        free_length_m=cat("free_length_m"),
+        contacts=contacts,
+    )
