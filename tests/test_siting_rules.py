@@ -60,7 +60,7 @@ def test_plan_file_errors_name_the_file_and_key(tmp_path):
     text = text.replace('id = "R3"\n', 'id = "R3"\naction = "ban"\n', 1)
     plan = tmp_path / "plan.toml"
     plan.write_text(text, encoding="utf-8")
-    with pytest.raises(PlanError, match=r"plan\.toml: siting\.rules\[2\]\.action: unknown key"):
+    with pytest.raises(PlanError, match=r"plan\.toml: unknown key 'siting\.rules\[2\]\.action'"):
         parse_siting(None, load_plan(plan))
 
 

@@ -32,7 +32,9 @@ from matplotlib.patches import Patch
 from linfen_geo.analysis.siting.pieces import geometry_family
 from linfen_geo.crs import STORAGE_CRS, WORK_CRS, WORK_CRS_NAME, reproject
 from linfen_geo.errors import InputError
-from linfen_geo.viz.maps import LAYER_STYLES, add_map_furniture, use_cjk_font
+from linfen_geo.viz.fonts import set_cjk_font
+from linfen_geo.viz.maps import add_map_furniture
+from linfen_geo.viz.styles import LAYER_STYLES
 
 if TYPE_CHECKING:
     from linfen_geo.analysis.siting import SitingReport
@@ -255,11 +257,12 @@ def plot_siting(
     >>> fig.axes[0].get_title()
     '选址核查 Siting check: A 光伏 - 禁止 prohibited'
     """
-    from linfen_geo.reports.writers import atomic_write, check_writable
+    from linfen_geo.files import check_writable, figure_format, write_file
 
     if out is not None:
         check_writable(out, overwrite)
-    use_cjk_font()
+        fmt = figure_format(out)
+    set_cjk_font()
     pos, wanted = _positions(report, site_id)
     summ = report.summary().iloc[pos]
     site_work = reproject(np.asarray(report.sites.geometry.values, dtype=object)[pos], STORAGE_CRS, WORK_CRS)
@@ -292,5 +295,5 @@ def plot_siting(
     ax.set_title(_title(report, summ), fontsize=10)
     ax.text(0.01, 0.99, f"坐标系 CRS: {WORK_CRS_NAME}", transform=ax.transAxes, fontsize=6, color="#444444", va="top")
     if out is not None:
-        atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+        write_file(out, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt), overwrite=overwrite)
     return fig

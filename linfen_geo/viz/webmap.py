@@ -38,7 +38,7 @@ import numpy as np
 
 from linfen_geo.crs import WORK_CRS
 from linfen_geo.viz._webpage import cjk_font_css, coords_script, data_uri, legend_html
-from linfen_geo.viz.maps import LAYER_STYLES
+from linfen_geo.viz.styles import LAYER_STYLES, VERDICT_COLORS, web_style
 
 if TYPE_CHECKING:
     import folium
@@ -50,26 +50,11 @@ if TYPE_CHECKING:
 __all__ = ["VERDICT_COLORS", "MapLayer", "catalog_layers", "draw_map", "explore", "write_map"]
 
 #: verdict -> colour of a site on the map (best to worst)
-VERDICT_COLORS = {"clear": "#1a9850", "review": "#fee08b", "restricted": "#fc8d59", "prohibited": "#d73027"}
 _BARRIER_COLORS = ["#fee08b", "#66bd63", "#3288bd", "#f46d43"]
 
 
 def _style_for(name: str, status: str) -> dict[str, Any]:
-    s = LAYER_STYLES.get(name, {})
-    color = s.get("edgecolor") or s.get("color") or "#555555"
-    fill = s.get("facecolor", s.get("color", color))
-    out = {
-        "color": color if color != "none" else fill,
-        "weight": max(float(s.get("linewidth", 1.0)) * 1.5, 1.0),
-        "fillColor": fill if fill != "none" else color,
-        "fillOpacity": 0.0 if fill == "none" else float(s.get("alpha", 0.5)),
-        "opacity": 0.9,
-    }
-    if s.get("linestyle") == "--":
-        out["dashArray"] = "6 4"
-    if status == "illustrative":
-        out["dashArray"] = out.get("dashArray", "4 3")
-    return out
+    return web_style(name, status)
 
 
 @dataclass(frozen=True)

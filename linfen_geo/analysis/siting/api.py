@@ -111,7 +111,7 @@ def _setup(
 ) -> tuple[SitingConfig, dict[str, SitingLayer], list[str]]:
     """Rules and prepared layers: the session's catalog when layers or rules are not all given."""
     if catalog is None and (layers is None or rules is None or any(isinstance(v, str) for v in layers.values())):
-        from linfen_geo.layer_catalog.core import get_catalog
+        from linfen_geo.layer_catalog import get_catalog
 
         catalog = get_catalog()
     if catalog is not None:

@@ -186,6 +186,16 @@ class SitingReport:
             illustrative_layers=self.illustrative_layers,
             crs=dict(self.crs),
             notes=list(self.notes),
+            area_crs=self.crs["area"],
+            length_crs=self.crs["distance"],
+            definitions=[
+                "contact: a site intersects a control-line feature (overlap rules) or lies within the rule's "
+                "distance of it (distance rules, checked after the overlap rules); the worst verdict wins",
+                "control layers are not dissolved: each contact names one feature",
+                "conflict_free = the site minus every feature it has a restricted or prohibited contact with",
+                "nearest_redline_m: exact distance to the nearest red-line feature (GEOS)",
+            ],
+            status="illustrative" if self.illustrative else "",
         )
 
     def summary(self) -> pd.DataFrame:
@@ -372,6 +382,7 @@ class SitingReport:
         out["illustrative_layers"] = ";".join(self.illustrative_layers)
         out["area_crs"] = self.crs["area"]
         out["distance_crs"] = self.crs["distance"]
+        self._stamp(out)
         return out
 
     # ------------------------------------------------------------------ text
