@@ -67,7 +67,8 @@ _LAZY = {
     "corridor_layer": "linfen_geo.layers.corridors_terrain",
     "corridor_stretches": "linfen_geo.layers.corridors_terrain",
     "roads_from_osm": "linfen_geo.io.osm",
-    "use_osm_roads": "linfen_geo.io.osm",
+    "use_roads_from_osm": "linfen_geo.layer_catalog.roads",
+    "use_osm_roads": "linfen_geo.layer_catalog.roads",  # deprecated alias of use_roads_from_osm
     "write_map": "linfen_geo.viz.webmap",
     # analyses
     "coverage": "linfen_geo.analysis.coverage",
@@ -148,10 +149,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         to_work_crs,
     )
     from linfen_geo.io.jzd import read_jzd, write_jzd  # noqa: F401
-    from linfen_geo.io.osm import roads_from_osm, use_osm_roads  # noqa: F401
+    from linfen_geo.io.osm import roads_from_osm  # noqa: F401
     from linfen_geo.io.rasters import import_raster  # noqa: F401
     from linfen_geo.io.sites import read_sites  # noqa: F401
     from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.layer_catalog.roads import use_osm_roads, use_roads_from_osm  # noqa: F401
     from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401

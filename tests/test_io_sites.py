@@ -16,9 +16,9 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from linfen_geo.errors import CRSError, InputError
-from linfen_geo.io import sites as sites_mod
 from linfen_geo.io.jzd import write_jzd
 from linfen_geo.io.sites import infer_crs, read_sites
+from linfen_geo.io.sites import kml as sites_kml
 
 NAMES = ["光伏项目一期", "风电场", "储能站"]
 
@@ -163,27 +163,112 @@ def test_kml(tmp_path, field):
     out = read_sites(path)
     assert out["name"].tolist() == ["光伏一期", "风机1", "集电线路"]
     assert out["site_id"].tolist() == ["光伏一期", "风机1", "集电线路"]  # unique names serve as ids
-    assert out[field].tolist()[0] == "P1"  # LIBKML would turn 备注 into '______'
+    # LIBKML launders 备注 into '______' unless LIBKML_LAUNDER_FIELD_NAMES=NO, set while reading
+    assert out[field].tolist()[0] == "P1"
     assert out["folder"].tolist() == ["光伏", "风电", "风电"]
     assert out.geometry.has_z.sum() == 0
     for got, want in zip(out.geometry, _kml_expected(), strict=True):
         assert got.normalize().equals_exact(want.normalize(), 1e-12)
-    if field == "备注":
-        assert out.attrs["format"] == "KML (xml)"
-    elif "LIBKML" in pyogrio.list_drivers() or "KML" in pyogrio.list_drivers():
-        assert out.attrs["format"] == "KML (GDAL)"
+    assert out.attrs["format"] == "KML (GDAL)"
+    assert out.attrs["warnings"] == []
+    assert pyogrio.get_gdal_config_option("LIBKML_LAUNDER_FIELD_NAMES") is None  # restored after the read
+    assert read_sites(path, layer="风电")["name"].tolist() == ["风机1", "集电线路"]
+    assert read_sites(path, layer=0)["name"].tolist() == ["光伏一期"]
 
 
-def test_kml_without_gdal_driver(tmp_path, monkeypatch):
+def test_kml_without_gdal_driver_is_a_clear_error(tmp_path, monkeypatch):
     path = tmp_path / "sites.kml"
     path.write_text(KML.format(field="code"), encoding="utf-8")
-    monkeypatch.setattr(sites_mod.pyogrio, "list_drivers", lambda *a, **k: {})
+    monkeypatch.setattr(sites_kml.pyogrio, "list_drivers", lambda *a, **k: {})
+    with pytest.raises(InputError, match="no KML driver") as exc:
+        read_sites(path)
+    _one_line_error(exc)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "codec", "encoding"),
+    [("GBK", "gbk", None), ("GB2312", "gb2312", None), (None, "gbk", None), ("UTF-8", "gbk", "gbk")],
+)
+def test_kml_in_gbk_is_transcoded_for_gdal(tmp_path, declaration, codec, encoding):
+    """GDAL's XML parser (expat) reads no multi-byte encoding but UTF-8/UTF-16: GBK KML fails in GDAL
+    itself, so it gets a UTF-8 copy (a step around GDAL, not a KML parser)."""
+    text = KML.format(field="备注")
+    text = text.replace('encoding="UTF-8"', f'encoding="{declaration}"') if declaration else text.split("\n", 1)[1]
+    path = tmp_path / "gbk.kml"
+    path.write_bytes(text.encode(codec))
+    with pytest.raises(pyogrio.errors.DataSourceError, match=r"unknown encoding|not well-formed"):
+        pyogrio.list_layers(path)
+    out = read_sites(path, encoding=encoding)
+    assert out["name"].tolist() == ["光伏一期", "风机1", "集电线路"]
+    assert out["备注"].tolist()[0] == "P1"
+    assert out["folder"].tolist() == ["光伏", "风电", "风电"]
+    assert out.attrs["encoding"] == (encoding or declaration or "gb18030")
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        read_sites(path, encoding="klingon")
+
+
+def test_kml_folders_are_read_in_one_pass(tmp_path, monkeypatch):
+    """Folder by folder, GDAL would parse the whole file once per folder (minutes for 1000 folders):
+    all folders come through one OGR VRT union layer instead."""
+    placemark = "<Placemark><name>{n}</name><Point><coordinates>111.{n:03d},36.1</coordinates></Point></Placemark>"
+    folders = "".join(
+        f"<Folder><name>{'重名' if f < 2 else f'F{f}'}</name>{placemark.format(n=f)}</Folder>" for f in range(60)
+    )
+    path = tmp_path / "folders.kml"
+    path.write_text(
+        f'<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>doc</name>{folders}'
+        f"{placemark.format(n=999)}</Document></kml>",
+        encoding="utf-8",
+    )
+    calls = []
+    read = sites_kml.pyogrio.read_dataframe
+    monkeypatch.setattr(sites_kml.pyogrio, "read_dataframe", lambda *a, **k: calls.append(a) or read(*a, **k))
     out = read_sites(path)
-    assert out.attrs["format"] == "KML (xml)"
-    assert out["code"].tolist()[0] == "P1"
-    assert out.geometry.iloc[0].normalize().equals_exact(_kml_expected()[0].normalize(), 1e-12)
-    assert len(out.geometry.iloc[0].interiors) == 1
-    assert read_sites(path, layer="风电")["name"].tolist() == ["风机1", "集电线路"]
+    assert len(calls) == 1
+    assert len(out) == 61
+    assert out.set_index("name")["folder"].loc[["0", "1", "2", "59", "999"]].tolist() == [
+        "重名",
+        "重名 (#2)",  # GDAL makes layer names unique
+        "F2",
+        "F59",
+        "doc",  # placemarks outside any folder: the document's layer
+    ]
+
+
+def test_kml_driver_without_libkml_reads_geometry_and_warns(tmp_path):
+    """GDAL's plain KML driver (builds without LIBKML) ignores ExtendedData and cannot open a KMZ
+    itself: the placemarks still read (a KMZ through /vsizip/), with a warning."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import linfen_geo
+
+    (tmp_path / "sites.kml").write_text(KML.format(field="备注"), encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "sites.kmz", "w") as z:
+        z.writestr("files/main.kml", KML.format(field="备注"))
+    script = (
+        "import json, sys, pyogrio\n"
+        "from linfen_geo.io.sites import read_sites\n"
+        "assert 'LIBKML' not in pyogrio.list_drivers()\n"
+        "out = {}\n"
+        "for p in sys.argv[1:]:\n"
+        "    s = read_sites(p)\n"
+        "    out[p] = [s['name'].tolist(), s['folder'].tolist(), '备注' in s.columns, s.attrs['warnings']]\n"
+        "print(json.dumps(out))\n"
+    )
+    repo = str(Path(linfen_geo.__file__).resolve().parents[1])  # this checkout, not an installed copy
+    env = {**os.environ, "OGR_SKIP": "LIBKML", "PYTHONPATH": repo}
+    paths = [str(tmp_path / "sites.kml"), str(tmp_path / "sites.kmz")]
+    done = subprocess.run([sys.executable, "-c", script, *paths], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    for names, folders, has_field, warnings in json.loads(done.stdout.splitlines()[-1]).values():
+        assert names == ["光伏一期", "风机1", "集电线路"]
+        assert folders == ["光伏", "风电", "风电"]
+        assert not has_field
+        assert any("ExtendedData" in w for w in warnings)
 
 
 # --------------------------------------------------------------------------- text formats

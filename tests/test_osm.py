@@ -14,7 +14,9 @@ import shapely
 
 from linfen_geo.crs import WORK_CRS
 from linfen_geo.errors import InputError
-from linfen_geo.io.osm import osm_tag, roads_from_osm, use_osm_roads
+from linfen_geo.io.osm import OSM_CONFIG, roads_from_osm
+from linfen_geo.layer_catalog import roads as catalog_roads
+from linfen_geo.layer_catalog.roads import use_roads_from_osm
 
 pytestmark = pytest.mark.skipif("OSM" not in pyogrio.list_drivers(), reason="GDAL without the OSM driver")
 
@@ -72,18 +74,20 @@ def write_osm(path: Path, ways=WAYS) -> Path:
     return path
 
 
-def test_gdal_reads_osm_xml_with_other_tags(tmp_path):
-    df = pyogrio.read_dataframe(write_osm(tmp_path / "t.osm"), layer="lines")
-    assert {"osm_id", "name", "highway", "railway", "other_tags"} <= set(df.columns)
-    refs = osm_tag(df["other_tags"], "ref")
-    assert refs[df["osm_id"] == "105"].item() == "G5512;G1"
-    assert refs[df["osm_id"] == "103"].item() == ""
-
-
-def test_osm_tag_parsing():
-    tags = pd.Series(['"ref"=>"G22","name:zh"=>"长临\\"高速\\""', '"xref"=>"no","ref"=>"G5"', None])
-    assert osm_tag(tags, "ref").tolist() == ["G22", "G5", ""]
-    assert osm_tag(tags, "name:zh").tolist()[0] == '长临"高速"'
+def test_shipped_osmconf_makes_the_filter_tags_columns(tmp_path):
+    """GDAL's default osmconf.ini leaves ref, name:zh ... in the hstore text of other_tags; the package's
+    osmconf.ini (CONFIG_FILE open option) makes them columns, quoting and escapes decoded by GDAL."""
+    tags = {"highway": "motorway", "ref": 'G"22\\', "name:zh": "长临高速", "official_name": "官", "alt_name": "别"}
+    path = write_osm(tmp_path / "t.osm", [*WAYS, (300, [1, 2], tags)])
+    default = pyogrio.read_dataframe(path, layer="lines")
+    assert "ref" not in default.columns
+    assert '"name:zh"=>"长临高速"' in default.set_index("osm_id").loc["300", "other_tags"]
+    assert OSM_CONFIG.is_file() and OSM_CONFIG.parent.name == "io"
+    df = pyogrio.read_dataframe(path, layer="lines", CONFIG_FILE=str(OSM_CONFIG)).set_index("osm_id")
+    assert "other_tags" not in df.columns
+    assert df.loc["105", "ref"] == "G5512;G1"
+    assert pd.isna(df.loc["103", "ref"])
+    assert df.loc["300", ["ref", "name_zh", "official_name", "alt_name"]].tolist() == ['G"22\\', "长临高速", "官", "别"]
 
 
 def test_fixture_yields_the_expected_corridor_lines(tmp_path, catalog):
@@ -117,9 +121,9 @@ def test_corridor_without_ways_is_reported(tmp_path, catalog):
         roads_from_osm(tmp_path / "missing.osm.pbf", catalog=catalog)
 
 
-def test_use_osm_roads_replaces_the_corridor_roads(tmp_path, fresh_catalog):
+def test_use_roads_from_osm_replaces_the_corridor_roads(tmp_path, fresh_catalog):
     path = write_osm(tmp_path / "linfen.osm")
-    roads = use_osm_roads(path, catalog=fresh_catalog)
+    roads = use_roads_from_osm(path, catalog=fresh_catalog)
     assert fresh_catalog.status("corridor_roads") == "real"
     prov = fresh_catalog.provenance("corridor_roads")
     assert prov["source"] == "OpenStreetMap extract linfen.osm"
@@ -133,7 +137,7 @@ def test_use_osm_roads_replaces_the_corridor_roads(tmp_path, fresh_catalog):
     fresh_catalog.reset("corridor_roads")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        filled = use_osm_roads(other, catalog=fresh_catalog, fill_missing=True)
+        filled = use_roads_from_osm(other, catalog=fresh_catalog, fill_missing=True)
     assert filled["corridor_id"].tolist() == ["C1", "C2", "C3", "C4"]
     assert filled.set_index("corridor_id")["illustrative"].to_dict() == {
         "C1": True,
@@ -142,3 +146,18 @@ def test_use_osm_roads_replaces_the_corridor_roads(tmp_path, fresh_catalog):
         "C4": False,
     }
     assert "no OSM way for C1" in fresh_catalog.provenance("corridor_roads")["accuracy"]
+
+
+def test_use_osm_roads_is_a_deprecated_alias(monkeypatch):
+    import linfen_geo as lg
+    from linfen_geo.io import osm
+
+    assert lg.use_roads_from_osm is use_roads_from_osm  # (lg caches what it resolves: look up before patching)
+    calls = []
+    monkeypatch.setattr(catalog_roads, "use_roads_from_osm", lambda path, **kw: calls.append((path, kw)) or "roads")
+    for alias in (lg.use_osm_roads, osm.use_osm_roads):
+        with pytest.warns(DeprecationWarning, match="use_roads_from_osm"):
+            assert alias("x.osm.pbf", fill_missing=True) == "roads"
+    assert calls == [("x.osm.pbf", {"catalog": None, "fill_missing": True, "margin_m": 5000.0})] * 2
+    with pytest.raises(AttributeError):
+        osm.osm_tag  # noqa: B018  (the other_tags regex is gone)

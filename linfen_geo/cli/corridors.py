@@ -17,9 +17,9 @@ def _cmd_corridors(args: argparse.Namespace) -> int:
 
     cat = get_catalog()
     if args.osm:
-        from linfen_geo.io.osm import use_osm_roads
+        from linfen_geo.layer_catalog.roads import use_roads_from_osm
 
-        use_osm_roads(args.osm, catalog=cat, fill_missing=True)
+        use_roads_from_osm(args.osm, catalog=cat, fill_missing=True)
     layer = corridor_layer(args.corridor_mode, catalog=cat)
     cols = ["corridor_id", "name_zh", "name_en", "mode", "length_km", "area_km2", "illustrative"]
     cols += [c for c in ("plain_km", "mountain_km", "mean_width_m", "max_width_m") if c in layer.columns]

@@ -3,8 +3,9 @@
 The plan file maps each corridor to its roads in OpenStreetMap (``[[corridors]] osm = {...}``):
 ``ref`` values (``G22``), ``name`` fragments (``长临高速``), and the ``highway`` / ``railway`` classes
 to consider. :func:`roads_from_osm` reads the ``lines`` layer of the extract with GDAL's OSM
-driver (through pyogrio; ``ref`` and other tags not in GDAL's default ``osmconf.ini`` come from
-its ``other_tags`` column) and keeps, for each corridor, the ways where
+driver (through pyogrio, with the package's ``osmconf.ini``: ``ref``, ``name:zh``, ``official_name``
+and ``alt_name`` are columns of their own, GDAL's default puts them in ``other_tags``) and keeps, for
+each corridor, the ways where
 
 * the class is listed: ``highway`` in the corridor's ``highway`` values, or ``railway`` in its
   ``railway`` values, **and**
@@ -15,20 +16,19 @@ its ``other_tags`` column) and keeps, for each corridor, the ways where
 Ways are clipped to the city's neighbourhood (the counties plus ``margin_m``) and merged into
 one MultiLineString per corridor (``shapely.line_merge``). Corridors without any matching way
 are reported - a warning, and ``attrs["missing_corridors"]`` - not silently dropped.
-:func:`use_osm_roads` makes the result the catalog's ``corridor_roads`` layer, so every corridor
-layer rebuilds on the real lines.
+This module only reads: :func:`linfen_geo.use_roads_from_osm` (in :mod:`linfen_geo.layer_catalog.roads`)
+makes the result the catalog's ``corridor_roads`` layer, so every corridor layer rebuilds on the real lines.
 
 Examples
 --------
 >>> import linfen_geo as lg
->>> from linfen_geo.io.osm import use_osm_roads
->>> roads = use_osm_roads("shanxi-latest.osm.pbf")  # doctest: +SKIP
+>>> roads = lg.roads_from_osm("shanxi-latest.osm.pbf")  # just the lines  # doctest: +SKIP
+>>> lg.use_roads_from_osm("shanxi-latest.osm.pbf")  # the catalog's corridor_roads  # doctest: +SKIP
 >>> lg.load("corridors_terrain")  # now on OpenStreetMap lines  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import warnings
@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -45,40 +44,16 @@ from linfen_geo.crs import STORAGE_CRS, WORK_CRS
 from linfen_geo.errors import InputError
 from linfen_geo.layers._common import corridor_identity
 
-__all__ = ["OSM_LICENCE", "osm_tag", "roads_from_osm", "use_osm_roads"]
+__all__ = ["OSM_CONFIG", "OSM_LICENCE", "roads_from_osm"]
 
 OSM_LICENCE = "ODbL 1.0 (© OpenStreetMap contributors)"
+#: GDAL OSM driver configuration (``CONFIG_FILE``): the lines layer with the tags the filters use as columns
+OSM_CONFIG = Path(__file__).with_name("osmconf.ini")
 
-_NAME_TAGS = ("name:zh", "official_name", "alt_name")
-
-
-def osm_tag(other_tags: pd.Series, key: str) -> pd.Series:
-    """Value of ``key`` in GDAL's ``other_tags`` column (hstore text ``"k"=>"v","k2"=>"v2"``).
-
-    Parameters
-    ----------
-    other_tags
-        The ``other_tags`` strings (missing values allowed).
-    key
-        The OSM tag key, e.g. ``"ref"`` or ``"name:zh"``.
-
-    Returns
-    -------
-    pandas.Series
-        The tag's value per row (``\\"`` and ``\\\\`` unescaped), empty string where absent.
-
-    Examples
-    --------
-    >>> tags = pd.Series(['"ref"=>"G22;G5512","name:en"=>"A \\\\"B\\\\" C"', None, '"oneway"=>"yes"'])
-    >>> osm_tag(tags, "ref").tolist()
-    ['G22;G5512', '', '']
-    >>> osm_tag(tags, "name:en").tolist()[0]
-    'A "B" C'
-    """
-    pattern = rf'(?:^|,)"{re.escape(key)}"=>"((?:[^"\\]|\\.)*)"'
-    values = other_tags.astype("string").str.extract(pattern, expand=False)
-    values = values.str.replace(r"\\(.)", r"\1", regex=True)
-    return values.fillna("").astype(str)
+#: columns of the lines layer (``name:zh`` is laundered to ``name_zh`` by GDAL)
+_COLUMNS = ("osm_id", "name", "highway", "railway", "ref", "name_zh", "official_name", "alt_name")
+#: name columns besides ``name`` that a corridor's name fragments are matched against
+_NAME_TAGS = ("name_zh", "official_name", "alt_name")
 
 
 def _sql_list(values: list[str]) -> str:
@@ -108,16 +83,18 @@ def _read_lines(path: Path, classes: dict[str, list[str]], bbox: tuple[float, ..
         ways = pyogrio.read_dataframe(
             path,
             layer="lines",
-            columns=["osm_id", "name", "highway", "railway", "other_tags"],
+            columns=list(_COLUMNS),
             where=where or None,
             bbox=bbox,
+            CONFIG_FILE=str(OSM_CONFIG),  # dataset open option of the OSM driver
         )
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, FieldError ...
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read OpenStreetMap lines from {path.name}: {msg}") from None
-    for col in ("name", "highway", "railway", "other_tags"):
+    for col in _COLUMNS[1:]:
         if col not in ways.columns:
             ways[col] = None
+        ways[col] = ways[col].fillna("").astype(str)
     return ways
 
 
@@ -161,8 +138,21 @@ def roads_from_osm(
 
     Examples
     --------
-    >>> roads = roads_from_osm("shanxi-latest.osm.pbf")  # doctest: +SKIP
-    >>> roads[["corridor_id", "n_ways", "length_km"]]  # doctest: +SKIP
+    A one-way extract and a one-corridor plan (the real plan has four):
+
+    >>> import tempfile
+    >>> from shapely.geometry import box
+    >>> osm = Path(tempfile.mkdtemp()) / "g22.osm"
+    >>> _ = osm.write_text(
+    ...     '<osm version="0.6"><node id="1" lat="36.05" lon="111.6"/><node id="2" lat="36.02" lon="111.7"/>'
+    ...     '<way id="7"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/><tag k="ref" v="G22"/></way></osm>'
+    ... )
+    >>> plan = {"corridors": [{"id": "C2", "name_zh": "长临", "name_en": "Changzhi-Linfen", "roads_zh": ["长临高速"],
+    ...     "roads_en": ["Changzhi-Linfen Expressway"], "osm": {"ref": ["G22"], "highway": ["motorway"]}}]}
+    >>> roads = roads_from_osm(osm, plan, city=box(111.5, 35.9, 111.8, 36.2))
+    >>> roads[["corridor_id", "n_ways", "osm_ids"]].to_dict("records"), round(float(roads["length_km"].iloc[0]), 1)
+    ([{'corridor_id': 'C2', 'n_ways': 1, 'osm_ids': '7'}], 9.6)
+    >>> roads_from_osm("shanxi-latest.osm.pbf")  # a real extract, e.g. from download.geofabrik.de  # doctest: +SKIP
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -185,12 +175,9 @@ def roads_from_osm(
     ways = ways.set_crs(STORAGE_CRS, allow_override=True).to_crs(WORK_CRS)
     ways["geometry"] = shapely.intersection(ways.geometry.values, area)
     ways = ways[~ways.geometry.is_empty & ways.geometry.notna()].reset_index(drop=True)
-    tags = ways["other_tags"]
-    refs = osm_tag(tags, "ref")
-    ref_tokens = refs.str.split(";").explode().str.strip()
-    names = pd.concat([ways["name"].fillna("").astype(str), *(osm_tag(tags, k) for k in _NAME_TAGS)], axis=1)
-    highway = ways["highway"].fillna("").astype(str)
-    railway = ways["railway"].fillna("").astype(str)
+    ref_tokens = ways["ref"].str.split(";").explode().str.strip()
+    names = ways[["name", *_NAME_TAGS]]
+    highway, railway = ways["highway"], ways["railway"]
     rows, missing = [], []
     for c in corridors:  # four corridors
         flt = c.get("osm", {})
@@ -238,71 +225,9 @@ def roads_from_osm(
     return out
 
 
-def use_osm_roads(
-    path: str | os.PathLike[str],
-    *,
-    catalog: Any = None,
-    fill_missing: bool = False,
-    margin_m: float = 5000.0,
-) -> gpd.GeoDataFrame:
-    """Make an OpenStreetMap extract's corridor roads the catalog's ``corridor_roads`` layer.
+def __getattr__(name: str) -> Any:
+    if name == "use_osm_roads":  # deprecated alias (it warns when called); the catalog side moved out of io
+        from linfen_geo.layer_catalog.roads import use_osm_roads
 
-    The lines of :func:`roads_from_osm` are written (atomically) to a GeoPackage in the
-    catalog's cache folder and registered with status ``real`` (real data, not an official
-    survey). Every layer built on ``corridor_roads`` (``corridors``, ``corridors_terrain``)
-    rebuilds on them.
-
-    Parameters
-    ----------
-    path
-        ``.osm.pbf`` or ``.osm`` file.
-    catalog
-        The catalog to change (default: the session's).
-    fill_missing
-        Keep the catalog's current line (e.g. the illustrative alignment, flagged
-        ``illustrative``) for corridors that no OSM way matches; by default they are left
-        out (and warned about).
-    margin_m
-        See :func:`roads_from_osm`.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The roads now in the catalog.
-
-    Examples
-    --------
-    >>> use_osm_roads("shanxi-latest.osm.pbf", fill_missing=True)  # doctest: +SKIP
-    """
-    from linfen_geo.files import atomic_write
-
-    if catalog is None:
-        from linfen_geo.layer_catalog.core import get_catalog
-
-        catalog = get_catalog()
-    path = Path(path).expanduser()
-    roads = roads_from_osm(path, catalog.plan, catalog=catalog, margin_m=margin_m)
-    missing = list(roads.attrs.get("missing_corridors", []))
-    if fill_missing and missing:
-        current = catalog.load("corridor_roads")
-        keep = current[current["corridor_id"].isin(missing)].copy()
-        keep["source"] = f"kept from {catalog.provenance('corridor_roads')['source']}"
-        keep["illustrative"] = keep["illustrative"].astype(bool) | (catalog.status("corridor_roads") == "illustrative")
-        order = {c["id"]: i for i, c in enumerate(catalog.plan["corridors"])}
-        roads = pd.concat([roads, keep[[c for c in keep.columns if c in roads.columns]]], ignore_index=True)
-        roads = gpd.GeoDataFrame(roads, geometry="geometry", crs=STORAGE_CRS)
-        roads = roads.iloc[np.argsort(roads["corridor_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
-    digest = hashlib.sha256(roads.to_json().encode()).hexdigest()[:16]
-    gpkg = Path(catalog.cache_dir) / f"corridor_roads_osm-{digest}.gpkg"
-    atomic_write(gpkg, lambda tmp: roads.to_file(tmp, driver="GPKG", layer="corridor_roads"))
-    note = f"; no OSM way for {', '.join(missing)}" + (" (kept the previous lines)" if fill_missing else "")
-    catalog.use(
-        "corridor_roads",
-        gpkg,
-        status="real",
-        source=f"OpenStreetMap extract {path.name}",
-        licence=OSM_LICENCE,
-        accuracy="OpenStreetMap way geometry (typically +-5-20 m)" + (note if missing else ""),
-        layer="corridor_roads",
-    )
-    return catalog.load("corridor_roads")
+        return use_osm_roads
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,237 @@
+"""Read a source into a raw frame: dispatch on the input's type, a file's suffix or content.
+
+Python objects (GeoDataFrame, GeoSeries, shapely geometries, DataFrames, GeoJSON dicts, WKT
+strings) are taken as they are; files go to GDAL (GeoJSON, GeoPackage, shapefiles with encoding
+detection, anything else GDAL reads), :mod:`linfen_geo.io.sites.kml` (KML/KMZ),
+:mod:`linfen_geo.io.sites.tables` (CSV/TSV/Excel, WKT) or :mod:`linfen_geo.io.jzd` (界址点 TXT).
+A file with an unknown suffix is sniffed from its first bytes. CRS handling comes later
+(:mod:`linfen_geo.io.sites.normalise`).
+
+Examples
+--------
+>>> from shapely.geometry import Point
+>>> raw = _load([Point(111.5, 36.1)], crs=None, layer=None, encoding=None)
+>>> raw.where, raw.fmt, len(raw.gdf), raw.gdf.crs
+('input geometries', 'shapely', 1, None)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from linfen_geo.errors import InputError
+from linfen_geo.io.jzd import _decode, looks_like_jzd, read_jzd
+from linfen_geo.io.sites.common import _WKT_START, _list, _one_line, _pick_layer, _pyogrio_reason, _Raw
+from linfen_geo.io.sites.kml import _read_kml
+from linfen_geo.io.sites.normalise import _offset_system
+from linfen_geo.io.sites.tables import _parse_wkt_text, _read_delimited, _table_to_gdf
+
+__all__: list[str] = []  # internal to linfen_geo.io.sites
+
+
+def _read_ogr(
+    path: Path, where: str, layer: Any, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+    warnings: list[str] = []
+    try:
+        info = pyogrio.list_layers(path)
+    except Exception as exc:
+        raise InputError(f"{where}: cannot read: {_pyogrio_reason(exc)}") from None
+    names = [str(n) for n in info[:, 0]]
+    if not names:
+        raise InputError(f"{where}: no layers in the file")
+    if layer is None:
+        name = names[0]
+        if len(names) > 1:
+            warnings.append(
+                f"read layer {name!r}, the first of {len(names)} ({_list(names, 8)}); pass layer=... for another"
+            )
+    else:
+        name = _pick_layer(names, layer, where)
+    kwargs = {"encoding": encoding} if encoding else {}
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=name, **kwargs)
+    except UnicodeDecodeError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{where}: cannot read layer {name!r}: {_pyogrio_reason(exc)}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{where}: layer {name!r} has no geometry column; pass layer=... for a spatial layer")
+    return gdf, name, warnings
+
+
+def _has_replacement_chars(df: pd.DataFrame) -> bool:
+    if any("\ufffd" in str(c) for c in df.columns):
+        return True
+    for c in df.columns:
+        s = df[c]
+        if (s.dtype == object or pd.api.types.is_string_dtype(s)) and s.astype(str).str.contains(
+            "\ufffd", regex=False
+        ).any():
+            return True
+    return False
+
+
+def _read_shapefile(path: Path, where: str, layer: Any, encoding: str | None) -> _Raw:
+    if encoding:
+        try:
+            gdf, name, warnings = _read_ogr(path, where, layer, encoding)
+        except UnicodeDecodeError:
+            raise InputError(f"{where}: the attributes are not {encoding}: try encoding='gb18030' or 'utf-8'") from None
+        return _Raw(
+            gdf, where, str(path), "ESRI Shapefile", attrs={"encoding": encoding, "layer": name}, warnings=warnings
+        )
+    cpg = [p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.is_file()]
+    if cpg and path.suffix.lower() == ".shp":
+        gdf, name, warnings = _read_ogr(path, where, layer)
+        label = cpg[0].read_text(errors="replace").strip() or "from .cpg"
+        return _Raw(
+            gdf, where, str(path), "ESRI Shapefile", attrs={"encoding": label, "layer": name}, warnings=warnings
+        )
+    try:
+        gdf, name, warnings = _read_ogr(path, where, layer, "utf-8")
+        if _has_replacement_chars(gdf.drop(columns=gdf.geometry.name)):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "replacement characters")
+        used = "utf-8"
+    except UnicodeDecodeError:
+        try:
+            gdf, name, warnings = _read_ogr(path, where, layer, "gb18030")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{where}: the attributes are neither UTF-8 nor GBK/GB18030: pass encoding=... (e.g. 'big5')"
+            ) from None
+        used = "gb18030"
+    fmt = "ESRI Shapefile" if path.suffix.lower() == ".shp" else "zip"
+    return _Raw(gdf, where, str(path), fmt, attrs={"encoding": used, "layer": name}, warnings=warnings)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def _read_text_file(path: Path, where: str, encoding: str | None, crs: Any, kind: str) -> _Raw:
+    data = path.read_bytes()
+    text, used = _decode(data, encoding, where)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(f"{where}: the file is empty")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if kind == "txt":
+        if looks_like_jzd(text):
+            kind = "jzd"
+        elif _WKT_START.match(first):
+            kind = "wkt"
+        else:
+            kind = "table"
+    if kind == "jzd":
+        jzd_crs = None if crs is None or _offset_system(crs) else crs
+        gdf = read_jzd(path, encoding=encoding, crs=jzd_crs)
+        raw = _Raw(
+            gdf, where, str(path), "界址点 TXT", attrs={"encoding": used}, warnings=list(gdf.attrs.get("warnings", []))
+        )
+        raw.attrs["jzd_header"] = dict(gdf.attrs.get("header", {}))
+        return raw
+    if kind == "wkt":
+        return _Raw(_parse_wkt_text(text, where), where, str(path), "WKT", attrs={"encoding": used})
+    df = _read_delimited(text, where)
+    gdf, lonlat, what = _table_to_gdf(df, where, first_line=2)
+    return _Raw(gdf, where, str(path), "CSV", lonlat_columns=lonlat, attrs={"encoding": used, "geometry_from": what})
+
+
+def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Raw:
+    where = str(path)
+    if not path.exists():
+        raise InputError(f"{where}: file not found: check the path (relative paths start at {Path.cwd()})")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{where}: the file is empty")
+    suffix = path.suffix.lower()
+    if path.is_file() and suffix not in (
+        ".csv", ".tsv", ".txt", ".wkt", ".kml", ".kmz", ".shp", ".zip", ".xlsx", ".xls",
+        ".geojson", ".json", ".gpkg", ".fgb", ".gml", ".gpx", ".dxf", ".sqlite",
+    ):  # fmt: skip
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head.startswith(b"<") and b"<kml" in head.lower():
+            suffix = ".kml"
+        elif head.startswith(b"{"):
+            suffix = ".geojson"
+        elif head.startswith(b"PK"):
+            suffix = ".zip"
+        elif not head.startswith(b"\x00"):
+            suffix = ".txt"
+    if suffix in (".csv", ".tsv"):
+        return _read_text_file(path, where, encoding, crs, "table")
+    if suffix == ".txt":
+        return _read_text_file(path, where, encoding, crs, "txt")
+    if suffix == ".wkt":
+        return _read_text_file(path, where, encoding, crs, "wkt")
+    if suffix in (".kml", ".kmz"):
+        return _read_kml(path, where, layer, encoding)
+    if suffix in (".shp", ".zip"):
+        return _read_shapefile(path, where, layer, encoding)
+    if suffix in (".xlsx", ".xls"):
+        try:
+            df = pd.read_excel(path, sheet_name=0 if layer is None else layer, dtype=str)
+        except Exception as exc:
+            raise InputError(f"{where}: cannot read the spreadsheet: {_one_line(exc)}") from None
+        gdf, lonlat, what = _table_to_gdf(df, where, first_line=2)
+        return _Raw(gdf, where, str(path), "Excel", lonlat_columns=lonlat, attrs={"geometry_from": what})
+    gdf, name, warnings = _read_ogr(path, where, layer, encoding)
+    fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}.get(suffix, suffix.lstrip(".") or "GDAL")
+    return _Raw(gdf, where, str(path), fmt, attrs={"layer": name}, warnings=warnings)
+
+
+def _geometries_only(geoms: Sequence[Any], crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=list(geoms), crs=crs)
+
+
+def _load(source: Any, *, crs: Any, layer: Any, encoding: str | None) -> _Raw:
+    obj = "python object"
+    if isinstance(source, gpd.GeoDataFrame):
+        gdf = source.copy().reset_index(drop=True)
+        if gdf.geometry.name != "geometry" and "geometry" not in gdf.columns:
+            gdf = gdf.rename_geometry("geometry")
+        return _Raw(gdf, "input GeoDataFrame", obj, "GeoDataFrame")
+    if isinstance(source, gpd.GeoSeries):
+        return _Raw(_geometries_only(source.to_numpy(), source.crs), "input GeoSeries", obj, "GeoSeries")
+    if isinstance(source, BaseGeometry):
+        return _Raw(_geometries_only([source], None), "input geometry", obj, "shapely")
+    if isinstance(source, pd.DataFrame):
+        gdf, lonlat, what = _table_to_gdf(source, "input DataFrame", first_line=1)
+        return _Raw(gdf, "input DataFrame", obj, "DataFrame", lonlat_columns=lonlat, attrs={"geometry_from": what})
+    if isinstance(source, Mapping):
+        try:
+            if source.get("type") == "FeatureCollection":
+                gdf = gpd.GeoDataFrame.from_features(source)
+            elif source.get("type") == "Feature":
+                gdf = gpd.GeoDataFrame.from_features([source])
+            else:
+                gdf = _geometries_only([shape(source)], None)
+        except Exception as exc:
+            raise InputError(f"input dict: not GeoJSON: {_one_line(exc)}") from None
+        return _Raw(gdf, "input GeoJSON dict", obj, "GeoJSON dict")
+    if isinstance(source, str) and _WKT_START.match(source):
+        return _Raw(_parse_wkt_text(source, "WKT text"), "WKT text", obj, "WKT")
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(Path(source).expanduser(), crs=crs, layer=layer, encoding=encoding)
+    if isinstance(source, (list, tuple, np.ndarray)) and len(source):
+        items = list(source)
+        if all(isinstance(g, BaseGeometry) for g in items):
+            return _Raw(_geometries_only(items, None), "input geometries", obj, "shapely")
+        if all(isinstance(g, str) and _WKT_START.match(g) for g in items):
+            return _Raw(_parse_wkt_text("\n".join(items), "WKT list"), "WKT list", obj, "WKT")
+    if isinstance(source, (list, tuple, np.ndarray)) and not len(source):
+        raise InputError("input: the list of sites is empty")
+    raise InputError(
+        f"input: cannot read sites from a {type(source).__name__}: give a file path, GeoDataFrame, GeoSeries, "
+        "shapely geometry (or a list of them) or a DataFrame with lon/lat columns"
+    )
