@@ -63,8 +63,8 @@ _LAZY = {
     "plot_layers": "linfen_geo.viz.maps",
     "use_cjk_font": "linfen_geo.viz.maps",
     "explore": "linfen_geo.viz.webmap",
-    "corridor_layer": "linfen_geo.layers.corridors_terrain",
-    "corridor_stretches": "linfen_geo.layers.corridors_terrain",
+    "corridor_layer": "linfen_geo.analysis.corridors",
+    "corridor_stretches": "linfen_geo.analysis.corridors",
     "roads_from_osm": "linfen_geo.io.osm",
     "use_osm_roads": "linfen_geo.io.osm",
     "write_map": "linfen_geo.viz.webmap",
@@ -120,6 +120,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
+    from linfen_geo.analysis.corridors import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.analysis.coverage import coverage, with_total  # noqa: F401
     from linfen_geo.analysis.greening import GreeningResult, corridor_greening  # noqa: F401
     from linfen_geo.analysis.indicators import forest_coverage, redline_change, redline_share  # noqa: F401
@@ -151,7 +152,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.io.rasters import import_raster  # noqa: F401
     from linfen_geo.io.sites import read_sites  # noqa: F401
     from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
-    from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
     from linfen_geo.viz.maps import plot_layers, use_cjk_font  # noqa: F401

@@ -30,8 +30,9 @@ import pandas as pd
 import shapely
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS
+from linfen_geo.grid import to_work_grid
 from linfen_geo.layers._common import frame
-from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg, to_work_grid
+from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg
 
 __all__ = ["BUILD_VERSION", "build", "importance_score", "select_top_share"]
 
@@ -115,7 +116,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
     res = plan["terrain"]["resolution_m"]
     counties = ctx.load("counties").to_crs(WORK_CRS)
     city = counties.union_all()
-    dem = to_work_grid(ctx.load("dem"), res)
+    dem = to_work_grid(ctx.load("dem"), res, snap=False)
     cover = ctx.load("landcover").rio.reproject_match(dem, resampling=0).values.astype(float)
     in_city = rasterize_like(gpd.GeoSeries([city], crs=WORK_CRS), dem) & np.isfinite(dem.values)
 
