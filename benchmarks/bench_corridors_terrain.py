@@ -39,8 +39,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS  # noqa: E402
+from linfen_geo.grid import to_work_grid  # noqa: E402
 from linfen_geo.layer_catalog.core import get_catalog  # noqa: E402
-from linfen_geo.layers.corridors_terrain import terrain_corridors, terrain_rules, work_dem  # noqa: E402
+from linfen_geo.layers.corridors_terrain import terrain_corridors, terrain_rules  # noqa: E402
 
 STAGES = ("stretches", "fill", "flowdir", "catchment", "vectorise")
 
@@ -76,13 +77,13 @@ def synthetic_dem(cell: float, detail_m: float, catalog) -> tuple:
     city = counties.union_all()
     area = city.buffer(5000)
     bounds = np.asarray(area.bounds)
-    base = work_dem(catalog.load("dem"), cell, bounds=tuple(bounds))
+    base = to_work_grid(catalog.load("dem"), cell, bounds=tuple(bounds))
     z = base.values
     inside = rasterio.features.rasterize(
         [(area, 1)], out_shape=z.shape, transform=base.rio.transform(), fill=0, dtype="uint8"
     ).astype(bool)
     # detail where the land is hilly: scaled by the 1 km DEM's relief within 5 km (the Fen basin stays flat)
-    coarse = work_dem(catalog.load("dem"), 1000, bounds=tuple(bounds))
+    coarse = to_work_grid(catalog.load("dem"), 1000, bounds=tuple(bounds))
     relief = local_relief(coarse, 5000).rio.reproject_match(base, resampling=Resampling.bilinear).values
     z += fractal_detail(z.shape, cell, detail_m) * np.clip(np.nan_to_num(relief) / 400.0, 0.05, 1.0)
     z[~inside] = np.nan

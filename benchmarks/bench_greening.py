@@ -143,7 +143,7 @@ def run_phase(phase: str, folder: Path, write: bool = False, trace: bool = False
         out["rows"] = len(t)
         out["zones"] = len(zones)
     elif phase == "bare_pieces":  # the zones cut as the report cuts them for exactextract (10 km squares)
-        from linfen_geo.analysis.greening import _split
+        from linfen_geo.analysis.greening.compute import _split
 
         pieces = _split(corridor_zones(corridors, counties), 1000 * RES_LC)
         t = tabulate_classes(_open(lc_path), pieces[["piece_id", "geometry"]], zone_id="piece_id")
@@ -169,8 +169,10 @@ def run_phase(phase: str, folder: Path, write: bool = False, trace: bool = False
         import tempfile
 
         tw = time.perf_counter()
+        from linfen_geo.reports.greening import write_greening
+
         with tempfile.TemporaryDirectory() as d:
-            res.write(d)
+            write_greening(res, d)
         out["write_seconds"] = time.perf_counter() - tw
     out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out

@@ -64,8 +64,8 @@ _LAZY = {
     "set_cjk_font": "linfen_geo.viz.fonts",
     "use_cjk_font": "linfen_geo.viz.fonts",
     "explore": "linfen_geo.viz.webmap",
-    "corridor_layer": "linfen_geo.layers.corridors_terrain",
-    "corridor_stretches": "linfen_geo.layers.corridors_terrain",
+    "corridor_layer": "linfen_geo.analysis.corridors",
+    "corridor_stretches": "linfen_geo.analysis.corridors",
     "roads_from_osm": "linfen_geo.io.osm",
     "use_roads_from_osm": "linfen_geo.layer_catalog.roads",
     "use_osm_roads": "linfen_geo.layer_catalog.roads",  # deprecated alias of use_roads_from_osm
@@ -122,6 +122,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
+    from linfen_geo.analysis.corridors import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.analysis.coverage import coverage, with_total  # noqa: F401
     from linfen_geo.analysis.greening import GreeningResult, corridor_greening  # noqa: F401
     from linfen_geo.analysis.indicators import forest_coverage, redline_change, redline_share  # noqa: F401
@@ -154,7 +155,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.io.sites import read_sites  # noqa: F401
     from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
     from linfen_geo.layer_catalog.roads import use_osm_roads, use_roads_from_osm  # noqa: F401
-    from linfen_geo.layers.corridors_terrain import corridor_layer, corridor_stretches  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
     from linfen_geo.viz.fonts import set_cjk_font, use_cjk_font  # noqa: F401

@@ -22,7 +22,7 @@ numba). pysheds 0.5 was evaluated first: its ``compute_hand`` / ``accumulation``
 15 s for pyflwdir on the same machine.
 
 Arrays are :class:`xarray.DataArray` grids on a projected CRS (metres), as made by
-:func:`linfen_geo.terrain.to_work_grid`. D8 codes follow ESRI/pyflwdir: 1 E, 2 SE, 4 S, 8 SW,
+:func:`linfen_geo.grid.to_work_grid`. D8 codes follow ESRI/pyflwdir: 1 E, 2 SE, 4 S, 8 SW,
 16 W, 32 NW, 64 N, 128 NE; 0 is a pit (the DEM edge or an unfilled sink), 247 nodata.
 
 Examples
@@ -202,7 +202,7 @@ def route(dem: xr.DataArray, *, max_depth_m: float | None = None) -> FlowRouting
     ----------
     dem
         Elevation on a projected grid (NaN = nodata), e.g. from
-        :func:`linfen_geo.terrain.to_work_grid`.
+        :func:`linfen_geo.grid.to_work_grid`.
     max_depth_m
         See :func:`fill_depressions`.
 

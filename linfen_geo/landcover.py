@@ -69,8 +69,8 @@ def class_lookup(
     if scheme not in class_maps:
         known = ", ".join(sorted(class_maps))
         raise InputError(
-            f"no class map for land-cover scheme {scheme!r} in the plan's [greening.class_maps] (known: {known}); "
-            f"add [greening.class_maps.{scheme}] to the plan file"
+            f"no class map for land-cover class scheme {scheme!r} in the plan's [greening.class_maps] "
+            f"(known: {known}); pass classes=... (CLI: --classes) or add a map to the plan file"
         )
     lut: dict[int, int] = {}
     for name, codes in class_maps[scheme].items():

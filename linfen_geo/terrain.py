@@ -1,7 +1,9 @@
-"""Terrain on a projected grid: reprojection, slope, aspect, local relief, mask vectorising.
+"""Terrain on a projected grid: the gradient, slope, aspect, local relief, hillshade, mask vectorising.
 
 Every terrain computation runs on a DEM reprojected to :data:`~linfen_geo.crs.WORK_CRS`
-(EPSG:4546, metres) so that slopes and distances are in metres, never degrees.
+(EPSG:4546, metres; :func:`linfen_geo.grid.to_work_grid`) so that slopes and distances are in
+metres, never degrees. :func:`gradient` is the package's one finite-difference gradient: slope,
+aspect, hillshade and the greening terrain codes all derive from it.
 
 Examples
 --------
@@ -21,11 +23,13 @@ import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
-from linfen_geo.crs import WORK_CRS, as_crs, require_projected
+from linfen_geo.crs import require_projected
+from linfen_geo.errors import InputError
+from linfen_geo.grid.cells import cell_size_m
 
 __all__ = [
-    "to_work_grid",
-    "cell_size",
+    "GRADIENT_METHODS",
+    "gradient",
     "slope_deg",
     "aspect_deg",
     "local_min",
@@ -35,54 +39,99 @@ __all__ = [
     "rasterize_like",
 ]
 
+#: finite-difference kernels of :func:`gradient`
+GRADIENT_METHODS = ("central", "horn")
 
-def to_work_grid(
-    da: xr.DataArray, resolution_m: float, *, crs: Any = WORK_CRS, categorical: bool = False
-) -> xr.DataArray:
-    """Reproject a raster to a projected grid of ``resolution_m`` metre cells.
 
-    Continuous rasters (DEM) use bilinear resampling, categorical ones (land cover) nearest.
-    Nodata becomes NaN for continuous rasters.
+def _cell(da: xr.DataArray, what: str = "slope") -> tuple[float, float]:
+    """(dx, dy) cell size in metres of a projected grid (a geographic one is refused)."""
+    require_projected(da, what)
+    return cell_size_m(da)
+
+
+def gradient(z: np.ndarray, dx: float, dy: float, *, method: str = "central") -> tuple[np.ndarray, np.ndarray]:
+    """Eastward and northward rise per metre of a north-up elevation array: the one gradient of the package.
+
+    Parameters
+    ----------
+    z
+        Elevations, rows running north -> south, on ``dx`` x ``dy`` metre cells. Float arrays keep
+        their dtype (float32 in, float32 out).
+    dx, dy
+        Cell width and height in metres.
+    method
+        ``"central"`` (default): central differences inside, one-sided at the edges
+        (:func:`numpy.gradient`) - what every terrain rule of the plan (red lines, corridors,
+        greening) was calibrated on. ``"horn"``: Horn's (1981) 3 x 3 weighted kernel, as
+        ``gdaldem slope`` and xarray-spatial compute it; edge cells (and cells with a NaN
+        neighbour) are NaN.
+
+    Returns
+    -------
+    (gx, gn)
+        ``dz/dx`` (east) and ``dz/dy`` (north) per cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.array([[3.0, 3.0, 3.0], [2.0, 2.0, 2.0], [1.0, 1.0, 1.0]]) * 10  # rises northwards
+    >>> [float(v[1, 1]) for v in gradient(z, 100.0, 100.0)], [float(v[1, 1]) for v in gradient(z, 100.0, 100.0, method="horn")]
+    ([0.0, 0.1], [0.0, 0.1])
     """
-    from rasterio.enums import Resampling
-
-    resampling = Resampling.nearest if categorical else Resampling.bilinear
-    if not categorical and not np.issubdtype(da.dtype, np.floating):
-        da = da.astype("float32")
-        if da.rio.nodata is not None:
-            da = da.where(da != da.rio.nodata)
-        da = da.rio.write_nodata(np.nan)
-    out = da.rio.reproject(as_crs(crs), resolution=resolution_m, resampling=resampling)
-    if not categorical:
-        out = out.where(np.isfinite(out))
-    return out
-
-
-def cell_size(da: xr.DataArray) -> tuple[float, float]:
-    """(dx, dy) cell size in metres, refusing a geographic grid."""
-    require_projected(da, "slope")
-    rx, ry = da.rio.resolution()
-    return abs(float(rx)), abs(float(ry))
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    if method == "central":
+        gs, gx = np.gradient(z, dy, dx)  # rows go north -> south: gs is the southward gradient
+        return gx, -gs
+    if method != "horn":
+        raise InputError(f"gradient method must be one of {', '.join(GRADIENT_METHODS)}, not {method!r}")
+    gx = np.full(z.shape, np.nan, dtype=z.dtype)
+    gn = np.full(z.shape, np.nan, dtype=z.dtype)
+    if z.shape[0] >= 3 and z.shape[1] >= 3:
+        a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
+        d, f = z[1:-1, :-2], z[1:-1, 2:]
+        g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
+        gx[1:-1, 1:-1] = ((c + 2 * f + i) - (a + 2 * d + g)) / (8 * dx)
+        gn[1:-1, 1:-1] = ((a + 2 * b + c) - (g + 2 * h + i)) / (8 * dy)
+    return gx, gn
 
 
-def _gradient(z: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
-    dx, dy = cell_size(z)
-    values = np.asarray(z.values, dtype=float)
-    gy, gx = np.gradient(values, dy, dx)  # rows go north -> south: gy is the southward gradient
-    return gx, -gy
+def _gradient(z: xr.DataArray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    dx, dy = _cell(z)
+    return gradient(np.asarray(z.values, dtype=float), dx, dy, method=method)
 
 
-def slope_deg(z: xr.DataArray) -> xr.DataArray:
-    """Slope in degrees (central differences) of a DEM on a projected grid."""
-    gx, gn = _gradient(z)
+def slope_deg(z: xr.DataArray, *, method: str = "central") -> xr.DataArray:
+    """Slope in degrees of a DEM on a projected grid (:func:`gradient`, central differences by default).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> z = xr.DataArray(np.tile(np.arange(4.0) * 100, (4, 1)), dims=("y", "x"),
+    ...                  coords={"y": [3000.0, 2000, 1000, 0], "x": [0.0, 1000, 2000, 3000]}).rio.write_crs(4546)
+    >>> float(slope_deg(z)[1, 1].round(2)), float(slope_deg(z, method="horn")[1, 1].round(2))
+    (5.71, 5.71)
+    """
+    gx, gn = _gradient(z, method)
     return z.copy(data=np.degrees(np.arctan(np.hypot(gx, gn)))).rename("slope_deg")
 
 
-def aspect_deg(z: xr.DataArray) -> xr.DataArray:
-    """Aspect in degrees clockwise from north (the direction the slope faces); NaN where flat."""
-    gx, gn = _gradient(z)
+def aspect_deg(z: xr.DataArray, *, method: str = "central") -> xr.DataArray:
+    """Aspect in degrees clockwise from north (the direction the slope faces); NaN where flat.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> z = xr.DataArray(np.tile(np.arange(4.0) * 100, (4, 1)), dims=("y", "x"),  # rises eastwards: faces west
+    ...                  coords={"y": [3000.0, 2000, 1000, 0], "x": [0.0, 1000, 2000, 3000]}).rio.write_crs(4546)
+    >>> float(aspect_deg(z)[1, 1])
+    270.0
+    """
+    gx, gn = _gradient(z, method)
     aspect = (np.degrees(np.arctan2(-gx, -gn)) + 360.0) % 360.0
-    aspect[np.hypot(gx, gn) < 1e-9] = np.nan
+    with np.errstate(invalid="ignore"):
+        aspect[np.hypot(gx, gn) < 1e-9] = np.nan
     return z.copy(data=aspect).rename("aspect_deg")
 
 
@@ -93,18 +142,18 @@ def hillshade(
 
     ``exaggeration`` steepens the relief, which a ~1 km DEM otherwise flattens.
     """
-    dx, dy = cell_size(z)
+    dx, dy = _cell(z)
     values = np.asarray(z.values, dtype=float)
-    gy, gx = np.gradient(values, dy, dx)
-    slope = np.arctan(np.hypot(gx, gy) * exaggeration)
-    aspect = np.arctan2(-gx, gy)
+    gx, gn = gradient(values, dx, dy)
+    slope = np.arctan(np.hypot(gx, gn) * exaggeration)
+    aspect = np.arctan2(-gx, -gn)
     az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
     shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
     return np.where(np.isfinite(values), np.clip(shade, 0.0, 1.0), np.nan)
 
 
 def _window(z: xr.DataArray, window_m: float) -> int:
-    dx, _ = cell_size(z)
+    dx, _ = _cell(z)
     return max(3, round(window_m / dx) | 1)
 
 

@@ -17,19 +17,12 @@ import xarray as xr
 from scipy.ndimage import binary_erosion
 from shapely.geometry import LineString, box
 
+from linfen_geo.analysis.corridors import corridor_layer, corridor_stretches
 from linfen_geo.crs import WORK_CRS
 from linfen_geo.errors import InputError
 from linfen_geo.hydrology import D8_NODATA, D8_PIT, catchment_mask, drains_to, fill_depressions, fill_pits, route
 from linfen_geo.layer_catalog.core import Catalog
-from linfen_geo.layers.corridors_terrain import (
-    corridor_layer,
-    corridor_stretches,
-    dem_resolution_m,
-    road_stretches,
-    stretch_fields,
-    terrain_corridors,
-    work_dem,
-)
+from linfen_geo.layers.corridors_terrain import road_stretches, stretch_fields, terrain_corridors
 from linfen_geo.terrain import rasterize_like
 
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -315,24 +308,6 @@ def test_dem_in_another_crs_gives_the_same_corridor(tmp_path):
     mountain = box(X0, Y0 + 10_000, X0 + 20_000, Y0 + 18_000)
     shared = shapely.intersection(shapely.intersection(a.geometry.iloc[0], a.geometry.iloc[1]), mountain)
     assert shared.area <= CELL * 8_000 + 1
-
-
-def test_work_dem_aligns_and_reprojects():
-    dem = valley_dem()
-    w = work_dem(dem.rio.reproject("EPSG:4326"), 250, bounds=(X0, Y0, X0 + 5000, Y0 + 5000))
-    assert w.rio.crs == WORK_CRS
-    assert float(w.rio.transform().c) % 250 == 0 and float(w.rio.transform().f) % 250 == 0
-    same = work_dem(dem, 100)
-    assert same.shape == dem.shape  # already on the work grid: not resampled
-    geo = dem.rio.reproject("EPSG:4326", resolution=0.001)
-    native = work_dem(geo, "native").rio.resolution()[0]
-    assert native == pytest.approx(dem_resolution_m(geo), rel=1e-3) and 100 < native < 120  # 0.001° of latitude
-
-
-def test_corridor_layer_modes(catalog):
-    assert corridor_layer(catalog=catalog)["mode"].eq(catalog.plan["corridor_rules"]["mode"]).all()
-    with pytest.raises(InputError, match="unknown corridor mode"):
-        corridor_layer("ridge", catalog)
 
 
 # ------------------------------------------------------------------------------------ the shipped data

@@ -15,10 +15,10 @@ import shapely
 import xarray as xr
 from shapely.geometry import box
 
-import linfen_geo.analysis.greening as greening
+import linfen_geo.analysis.greening.compute as compute
 from linfen_geo.analysis.greening import GreeningRules, corridor_greening, corridor_zones
 from linfen_geo.crs import AREA_CRS
-from linfen_geo.errors import InputError, LinfenGeoError
+from linfen_geo.errors import InputError, LinfenGeoError, PlanError
 from linfen_geo.plan.loader import load_plan
 from linfen_geo.terrain import aspect_deg, slope_deg
 
@@ -281,14 +281,14 @@ def test_tiling_and_file_backing_do_not_change_the_answer(catalog, monkeypatch):
     cor = corridors(zone(150, 950, 5850, 1750), zone(2950, 120, 3850, 2880))
     cty = counties(zone(0, 0, 2400, 3000), zone(2400, 0, 6000, 3000))
     one = run(lc, dem, cor, cty, catalog, split_cells=None)
-    monkeypatch.setattr(greening, "IN_MEMORY_BYTES", 0)  # force the file-backed path
+    monkeypatch.setattr(compute, "IN_MEMORY_BYTES", 0)  # force the file-backed path
     many = run(lc, dem, cor, cty, catalog, tile_size=7, workers=2, split_cells=None)
     assert many.meta["analysis_grid"]["tiles"] > 10
     pd.testing.assert_frame_equal(one.by_piece, many.by_piece, rtol=1e-12)
     # zones cut into 7-cell squares for exactextract, recombined by planar area: the same answer
     cut = run(lc, dem, cor, cty, catalog, split_cells=7)
     pd.testing.assert_frame_equal(one.by_piece, cut.by_piece, rtol=1e-7)  # (cuts made in AREA_CRS: chords)
-    assert len(greening._split(one.zones, 700.0)) > 3 * len(one.zones)
+    assert len(compute._split(one.zones, 700.0)) > 3 * len(one.zones)
     np.testing.assert_array_equal(one.suitability.values, many.suitability.values)
     many.close()
 
@@ -352,12 +352,49 @@ def test_unknown_classes_and_schemes_are_refused(catalog):
 def test_bad_plan_rules_are_refused():
     plan = load_plan()
     plan["greening"]["suitability"] = [*plan["greening"]["suitability"], {"class": "bamboo", "max_slop_deg": 3}]
-    with pytest.raises(InputError, match="unknown keys"):
+    with pytest.raises(PlanError, match=r"unknown key greening\.suitability\[3\]\.max_slop_deg"):
         GreeningRules.from_plan(plan)
     plan = load_plan()
     plan["greening"]["class_maps"]["igbp"]["forest"].append(12)
-    with pytest.raises(InputError, match="value 12 in both"):
+    with pytest.raises(PlanError, match=r"greening\.class_maps\.igbp\.\w+ puts value 12 in both"):
         GreeningRules.from_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda p: p["greening"]["suitability"][1].update(max_slope_deg="steep"),
+            r"suitability\[1\]\.max_slope_deg must be a number",
+        ),
+        (
+            lambda p: p["greening"]["suitability"][0].update(aspects=["N", "up"]),
+            r"suitability\[0\]\.aspects names unknown",
+        ),
+        (lambda p: p["greening"]["suitability"][2].pop("class"), r"lacks the key 'greening\.suitability\[2\]\.class'"),
+        (lambda p: p["greening"].pop("sloping_cropland_deg"), r"lacks the key 'greening\.sloping_cropland_deg'"),
+        (lambda p: p["greening"].update(sloping_crop_deg=15), r"unknown key greening\.sloping_crop_deg"),
+        (lambda p: p["terrain"].pop("basin_max_elevation_m"), r"lacks the key 'terrain\.basin_max_elevation_m'"),
+        (lambda p: p["greening"].update(green_cover=["forest", "bamboo"]), r"greening\.green_cover names unknown"),
+        (lambda p: p["greening"]["class_maps"]["igbp"].update(moss=[99]), r"class_maps\.igbp\.moss maps to unknown"),
+    ],
+)
+def test_plan_errors_name_the_key_path(edit, message):
+    plan = load_plan()
+    edit(plan)
+    with pytest.raises(PlanError, match=message) as exc:
+        GreeningRules.from_plan(plan)
+    assert isinstance(exc.value, InputError)  # the CLI's exit status 2
+
+
+def test_rules_are_typed(rules):
+    from linfen_geo.analysis.greening import SuitabilityRule
+
+    assert all(isinstance(r, SuitabilityRule) for r in rules.suitability)
+    tree, _, grass = rules.suitability
+    assert (tree.max_slope_deg, tree.max_elevation_m, tree.aspects[0]) == (25.0, 1800.0, "N")
+    assert grass.unconditional and not tree.unconditional
+    assert rules.suitability_zh == ("宜乔", "宜灌", "宜草")
 
 
 def test_corridor_modes(catalog):
@@ -494,8 +531,11 @@ def test_write_report(shipped, tmp_path):
 
 
 def test_step_greening(catalog, tmp_path):
-    from linfen_geo.analysis.greening import step_greening
+    import linfen_geo.analysis.greening as analysis_greening
+    from linfen_geo.reports.greening import step_greening
     from linfen_geo.reports.writers import OutputDir
+
+    assert not hasattr(analysis_greening, "step_greening")  # a step that writes files is not an analysis
 
     md = step_greening(catalog, OutputDir(tmp_path))
     assert md.startswith("## Corridor greening 廊道绿化")
@@ -552,3 +592,37 @@ def test_cli_greening_with_user_rasters(fresh_catalog, tmp_path):
     # IGBP classes the worldcover map cannot tell apart (snow/other/wetland) do not occur in the corridors
     np.testing.assert_allclose(by_c["greenable_m2"], ref.by_corridor["greenable_m2"], rtol=1e-9)
     assert isinstance(args, argparse.Namespace)
+
+
+# ------------------------------------------------------------------ layers by name, module boundaries
+def test_inputs_by_catalog_name_equal_inputs_as_data(shipped, catalog):
+    named = corridor_greening(
+        catalog=catalog, landcover="landcover", dem="dem", corridors="corridors", counties="counties"
+    )
+    for name, table in shipped.tables().items():
+        pd.testing.assert_frame_equal(named.tables()[name], table, check_exact=True)
+    assert named.notes == shipped.notes
+    as_data = corridor_greening(
+        catalog=catalog, landcover=catalog.load("landcover"), corridors=catalog.load("corridors")
+    )
+    pd.testing.assert_frame_equal(as_data.by_piece, shipped.by_piece, check_exact=True)
+    with pytest.raises(InputError, match="must be a catalog layer name or an xarray DataArray"):
+        corridor_greening(catalog=catalog, dem=np.zeros((3, 3)))
+
+
+def test_analysis_imports_no_viz_reports_cli_or_catalog_internals():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import linfen_geo.analysis.greening, linfen_geo.analysis.corridors; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('linfen_geo.viz', 'linfen_geo.reports', "
+        "'linfen_geo.cli', 'linfen_geo.layer_catalog'))); print(bad)"
+    )
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[1])  # this checkout's linfen_geo, not an installed one
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo, env={"PYTHONPATH": repo}
+    ).stdout
+    assert out.strip() == "[]"

@@ -1,4 +1,15 @@
-"""Input preparation shared by the analyses: catalog names or frames, repair, dissolve."""
+"""Input preparation shared by the analyses: catalog names or data, repair, dissolve.
+
+The catalog convenience (a layer given by name) is resolved here, at the analyses' edge, through
+the public :mod:`linfen_geo.layer_catalog`; the analyses themselves compute on data.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> len(as_layer(gpd.GeoSeries([box(0, 0, 1, 1)], crs=4546)))
+1
+"""
 
 from __future__ import annotations
 
@@ -13,15 +24,60 @@ from linfen_geo.errors import InputError, LinfenGeoWarning
 from linfen_geo.geometry import repair_geometries
 from linfen_geo.plan.model import plan_model
 
-__all__ = ["as_layer", "as_raster", "city_zone", "dissolved", "layer_status", "plan_of", "zone_names"]
+__all__ = [
+    "as_layer",
+    "as_raster",
+    "city_zone",
+    "dissolved",
+    "layer_status",
+    "plan_of",
+    "session_catalog",
+    "zone_names",
+]
+
+
+def session_catalog(catalog: Any = None) -> Any:
+    """``catalog``, or the session's catalog when None.
+
+    Examples
+    --------
+    >>> session_catalog("mine")
+    'mine'
+    """
+    if catalog is not None:
+        return catalog
+    from linfen_geo.layer_catalog import get_catalog
+
+    return get_catalog()
+
+
+def as_raster(raster: Any, catalog: Any = None, *, what: str = "raster") -> Any:
+    """A raster (rioxarray DataArray) from a catalog name or a DataArray (returned as is).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.zeros((2, 2)), dims=("y", "x"))
+    >>> as_raster(da) is da
+    True
+    >>> as_raster(3, what="the DEM")
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.InputError: the DEM must be a catalog layer name or an xarray DataArray, not int
+    """
+    import xarray as xr
+
+    if isinstance(raster, str):
+        return session_catalog(catalog).load(raster)
+    if not isinstance(raster, xr.DataArray):
+        raise InputError(f"{what} must be a catalog layer name or an xarray DataArray, not {type(raster).__name__}")
+    return raster
 
 
 def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.GeoDataFrame:
     """A GeoDataFrame from a catalog name or a GeoDataFrame/GeoSeries; invalid geometries repaired (counted)."""
     if isinstance(layer, str):
-        from linfen_geo.layer_catalog import get_catalog
-
-        return (catalog or get_catalog()).load(layer)
+        return session_catalog(catalog).load(layer)
     if isinstance(layer, gpd.GeoSeries):
         layer = gpd.GeoDataFrame(geometry=layer)
     if not isinstance(layer, gpd.GeoDataFrame):
@@ -35,22 +91,9 @@ def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.Geo
     return layer
 
 
-def as_raster(raster: Any, catalog: Any = None) -> Any:
-    """A DataArray from a catalog raster name or a DataArray."""
-    if isinstance(raster, str):
-        from linfen_geo.layer_catalog import get_catalog
-
-        return (catalog or get_catalog()).load(raster)
-    return raster
-
-
 def plan_of(catalog: Any = None) -> Any:
     """The plan of ``catalog`` (default: the session's): the one place analyses find it by default."""
-    if catalog is None:
-        from linfen_geo.layer_catalog import get_catalog
-
-        catalog = get_catalog()
-    return catalog.plan
+    return session_catalog(catalog).plan
 
 
 def city_zone(catalog: Any = None) -> gpd.GeoDataFrame:

@@ -12,8 +12,8 @@ __all__ = ["add_corridors_parser"]
 def _cmd_corridors(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from linfen_geo.analysis.corridors import corridor_layer
     from linfen_geo.layer_catalog.core import get_catalog
-    from linfen_geo.layers.corridors_terrain import corridor_layer
 
     cat = get_catalog()
     if args.osm:

@@ -46,6 +46,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     from linfen_geo.analysis.greening import corridor_greening
     from linfen_geo.io.rasters import raster_class_scheme
     from linfen_geo.layer_catalog.core import get_catalog
+    from linfen_geo.reports.greening import write_greening
 
     cat = catalog if catalog is not None else get_catalog()
     if args.classes and not args.landcover:
@@ -61,7 +62,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     if args.dem:
         cat.use("dem", args.dem, status="real", source=str(args.dem))
     res = corridor_greening(catalog=cat, corridor_mode=args.corridor_mode)
-    paths = res.write(args.out, overwrite=args.force)
+    paths = write_greening(res, args.out, overwrite=args.force)
     for note in res.notes[:2]:
         _log(note)
     _log(res.greenable_sentence())

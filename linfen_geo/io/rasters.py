@@ -40,6 +40,7 @@ import numpy as np
 
 from linfen_geo.crs import WORK_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
+from linfen_geo.grid import aligned_grid, cell_size_m
 
 __all__ = ["KINDS", "NICE_RESOLUTIONS_M", "import_raster", "raster_class_scheme"]
 
@@ -64,15 +65,11 @@ def raster_class_scheme(path: str | os.PathLike[str]) -> str | None:
 
 
 def _native_resolution_m(src: Any) -> float:
-    """The source's cell size in metres: its own when projected in metres, else a nice value near it."""
-    crs = as_crs(src.crs)
-    rx, ry = abs(src.transform.a), abs(src.transform.e)
-    if crs.is_projected:
-        factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-        return float(math.sqrt(rx * ry) * factor)
-    lat = math.radians((src.bounds.bottom + src.bounds.top) / 2)
-    k = math.pi / 180 * 6_371_008.8
-    m = math.sqrt(rx * k * math.cos(lat) * ry * k)
+    """The source's cell size in metres: its own when projected, else a nice value near it (:func:`cell_size_m`)."""
+    dx, dy = cell_size_m(src)
+    m = math.sqrt(dx * dy)
+    if as_crs(src.crs).is_projected:
+        return float(m)
     return float(min(NICE_RESOLUTIONS_M, key=lambda v: abs(math.log(v / m))))
 
 
@@ -185,7 +182,6 @@ def import_raster(
     import rasterio
     import shapely
     from rasterio.enums import Resampling
-    from rasterio.transform import from_origin
     from rasterio.vrt import WarpedVRT
     from rasterio.windows import Window
 
@@ -250,11 +246,8 @@ def import_raster(
         if res <= 0:
             raise InputError(f"resolution_m must be positive, not {res}")
         minx, miny, maxx, maxy = city.bounds
-        x0 = math.floor((minx - margin_m) / res) * res
-        y1 = math.ceil((maxy + margin_m) / res) * res
-        width = math.ceil((maxx + margin_m - x0) / res)
-        height = math.ceil((y1 - (miny - margin_m)) / res)
-        dst_t = from_origin(x0, y1, res, res)
+        dst_t, height, width = aligned_grid((minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m), res)
+        x0, y1 = dst_t.c, dst_t.f
         if kind == "landcover":
             out_dtype = dtype
             nodata = src.nodata if src.nodata is not None else (255 if dtype == np.uint8 else np.iinfo(dtype).max)

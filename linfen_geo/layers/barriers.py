@@ -27,8 +27,9 @@ from scipy import ndimage
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.errors import InputError
+from linfen_geo.grid import to_work_grid
 from linfen_geo.layers._common import county_names, frame, select_counties
-from linfen_geo.terrain import mask_to_polygons, rasterize_like, to_work_grid
+from linfen_geo.terrain import mask_to_polygons, rasterize_like
 
 __all__ = ["build", "status", "valley_zone"]
 
@@ -106,7 +107,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
             method = "union of the member counties named by the plan"
         elif rule == "valley":
             if dem_work is None:
-                dem_work = to_work_grid(ctx.load("dem"), plan["terrain"]["resolution_m"])
+                dem_work = to_work_grid(ctx.load("dem"), plan["terrain"]["resolution_m"], snap=False)
             rivers = ctx.load("rivers")
             named = rivers[rivers["name"].isin(b["rivers"])].to_crs(WORK_CRS)
             if named.empty:

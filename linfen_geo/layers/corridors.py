@@ -30,8 +30,9 @@ from shapely.geometry import LineString
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS, buffer_m, to_storage_crs
 from linfen_geo.errors import InputError
+from linfen_geo.grid import to_work_grid
 from linfen_geo.layers._common import corridor_identity, county_names, frame, select_counties
-from linfen_geo.terrain import local_min, slope_deg, to_work_grid
+from linfen_geo.terrain import local_min, slope_deg
 
 __all__ = ["cost_surface", "least_cost_route", "build_roads", "build_corridors", "corridor_polygons"]
 
@@ -91,7 +92,7 @@ def build_roads(ctx: Any) -> gpd.GeoDataFrame:
     """Build ``corridor_roads``: one illustrative alignment per corridor of the plan."""
     plan = ctx.plan
     seats = ctx.load("county_seats").to_crs(WORK_CRS)
-    dem_work = to_work_grid(ctx.load("dem"), plan["terrain"]["resolution_m"])
+    dem_work = to_work_grid(ctx.load("dem"), plan["terrain"]["resolution_m"], snap=False)
     cost = cost_surface(dem_work, plan["routing"])
     transform = dem_work.rio.transform()
     rows = []

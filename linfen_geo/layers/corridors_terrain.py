@@ -37,9 +37,10 @@ boundary (before clipping), ``cap_m``, the ``dem`` used with its native cell siz
 is coarser than 100 m - with the shipped 1 km DEM ridges and widths are only indicative; drop in
 a 30 m DEM with ``lg.use("dem", path)`` (any CRS: it is reprojected first).
 
-:func:`corridor_layer` returns the corridor layer of a mode (the plan file's
-``corridor_rules.mode`` by default); :func:`corridor_stretches` the plain/mountain stretches of
-the catalog's roads.
+This module only builds the layer; the queries - the corridor layer of a mode, the stretches of
+the catalog's roads - are :mod:`linfen_geo.analysis.corridors` (``lg.corridor_layer``,
+``lg.corridor_stretches``). The DEM is brought to the work grid by
+:func:`linfen_geo.grid.to_work_grid`.
 
 Examples
 --------
@@ -63,36 +64,26 @@ import shapely.ops
 import xarray as xr
 from shapely.geometry.base import BaseGeometry
 
-from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, as_crs, require_projected, to_storage_crs
+from linfen_geo.crs import AREA_CRS, WORK_CRS, require_projected, to_storage_crs
 from linfen_geo.errors import InputError
+from linfen_geo.grid import cell_size_m, to_work_grid
 from linfen_geo.layers._common import corridor_identity, frame
 from linfen_geo.layers.corridors import corridor_polygons
 from linfen_geo.terrain import local_relief, mask_to_polygons, slope_deg
 
 __all__ = [
-    "BUILD_VERSION",
     "COARSE_DEM_M",
-    "MODES",
     "build",
-    "corridor_layer",
-    "corridor_stretches",
-    "dem_resolution_m",
     "road_stretches",
     "stretch_fields",
     "terrain_corridors",
     "terrain_rules",
-    "work_dem",
+    "work_bounds",
 ]
 
-BUILD_VERSION = "1"
-
-#: corridor mode -> catalog layer
-MODES: dict[str, str] = {"buffer": "corridors", "terrain": "corridors_terrain"}
 
 #: a DEM with cells coarser than this (m) gives a coarse terrain corridor, and the layer says so
 COARSE_DEM_M = 100.0
-
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 @contextmanager
@@ -105,7 +96,7 @@ def _timed(timings: dict[str, float] | None, stage: str) -> Any:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
-# ------------------------------------------------------------------------------------ rules and DEM
+# ------------------------------------------------------------------------------------ rules
 def terrain_rules(plan: Mapping[str, Any]) -> dict[str, Any]:
     """The terrain-corridor parameters: ``[corridor_terrain]`` plus the basin cue of ``[terrain]``.
 
@@ -119,93 +110,6 @@ def terrain_rules(plan: Mapping[str, Any]) -> dict[str, Any]:
     rules = dict(plan["corridor_terrain"])
     rules.setdefault("basin_max_elevation_m", plan["terrain"]["basin_max_elevation_m"])
     return rules
-
-
-def dem_resolution_m(dem: xr.DataArray) -> float:
-    """The coarser cell side of a raster in metres (geographic grids: at their centre latitude).
-
-    Examples
-    --------
-    >>> import numpy as np, xarray as xr
-    >>> da = xr.DataArray(np.zeros((3, 3)), dims=("y", "x"),
-    ...                   coords={"y": [36.01, 36.0, 35.99], "x": [111.0, 111.01, 111.02]}).rio.write_crs(4326)
-    >>> round(dem_resolution_m(da))
-    1112
-    """
-    crs = dem.rio.crs
-    rx, ry = (abs(float(r)) for r in dem.rio.resolution())
-    if crs is not None and as_crs(crs).is_geographic:
-        lat = float(np.mean(dem.rio.bounds()[1::2]))
-        dx = np.radians(rx) * _EARTH_RADIUS_M * np.cos(np.radians(lat))
-        dy = np.radians(ry) * _EARTH_RADIUS_M
-        return float(max(dx, dy))
-    unit = as_crs(crs).axis_info[0].unit_conversion_factor if crs is not None else 1.0
-    return float(max(rx, ry) * unit)
-
-
-def work_dem(dem: xr.DataArray, resolution_m: float | str, *, bounds: tuple[float, ...] | None = None) -> xr.DataArray:
-    """A DEM on the work grid (EPSG:4546) at ``resolution_m`` (``"native"``: its own cell size).
-
-    The grid's cell edges lie on multiples of ``resolution_m`` in EPSG:4546, so a cell's value
-    does not depend on how the DEM was cropped.
-
-    Parameters
-    ----------
-    dem
-        Elevation in any CRS (a band dimension of size 1 is dropped).
-    resolution_m
-        Cell size of the work grid in metres, or ``"native"``.
-    bounds
-        EPSG:4546 bounds (minx, miny, maxx, maxy) to crop to before reprojecting (saves time
-        on a large DEM); None keeps the whole raster.
-
-    Returns
-    -------
-    xarray.DataArray
-        float32 elevation in EPSG:4546, bilinear resampling, NaN outside the data. A DEM
-        already on EPSG:4546 at that cell size is cropped, not resampled.
-
-    Examples
-    --------
-    >>> import numpy as np, xarray as xr
-    >>> da = xr.DataArray(np.ones((20, 20)), dims=("y", "x"), coords={"y": 36.1 - np.arange(20) * 0.001,
-    ...                   "x": 111.5 + np.arange(20) * 0.001}).rio.write_crs(4326)
-    >>> w = work_dem(da, 100)
-    >>> w.rio.crs.to_epsg(), w.rio.resolution(), float(w.rio.transform().c) % 100
-    (4546, (100.0, -100.0), 0.0)
-    """
-    from affine import Affine
-    from rasterio.enums import Resampling
-
-    if "band" in dem.dims:
-        dem = dem.squeeze("band", drop=True)
-    if resolution_m == "native":
-        resolution_m = round(dem_resolution_m(dem), 3)
-    res = float(resolution_m)
-    if dem.rio.crs is None:
-        raise InputError("the DEM has no CRS: pass crs= to lg.use('dem', path, crs=...)")
-    full = np.asarray(dem.rio.transform_bounds(WORK_CRS, densify_pts=21))
-    box = full if bounds is None else np.r_[np.maximum(full[:2], bounds[:2]), np.minimum(full[2:], bounds[2:])]
-    if box[0] >= box[2] or box[1] >= box[3]:
-        raise InputError("the DEM does not cover the corridor roads")
-    same_grid = as_crs(dem.rio.crs) == WORK_CRS and np.allclose(np.abs(dem.rio.resolution()), res)
-    if bounds is not None:
-        dem = dem.rio.clip_box(*box, crs=WORK_CRS, auto_expand=True)
-    if not np.issubdtype(dem.dtype, np.floating) or (dem.rio.nodata is not None and np.isfinite(dem.rio.nodata)):
-        nodata = dem.rio.nodata
-        dem = dem.astype("float32")
-        if nodata is not None:
-            dem = dem.where(dem != nodata)
-    dem = dem.astype("float32").rio.write_nodata(np.nan, encoded=False)
-    if same_grid:
-        return dem
-    x0, y0 = np.floor(box[:2] / res) * res
-    x1, y1 = np.ceil(box[2:] / res) * res
-    shape = (round((y1 - y0) / res), round((x1 - x0) / res))
-    out = dem.rio.reproject(
-        WORK_CRS, transform=Affine(res, 0, x0, 0, -res, y1), shape=shape, resampling=Resampling.bilinear
-    )
-    return out.where(np.isfinite(out)).astype("float32")
 
 
 # ------------------------------------------------------------------------------------ plain / mountain
@@ -237,7 +141,7 @@ def stretch_fields(
     Parameters
     ----------
     dem_work
-        DEM on a projected grid (see :func:`work_dem`).
+        DEM on a projected grid (see :func:`linfen_geo.grid.to_work_grid`).
     rules
         Needs ``relief_window_m``.
     near
@@ -336,7 +240,7 @@ def road_stretches(
         The road: a shapely (Multi)LineString in the DEM's CRS, or a GeoSeries/GeoDataFrame
         (reprojected to the DEM's CRS and merged).
     dem_work
-        DEM on a projected grid, e.g. ``work_dem(lg.load("dem"), 250)``.
+        DEM on a projected grid, e.g. ``to_work_grid(lg.load("dem"), 250)``.
     rules
         ``relief_window_m``, ``mountain_min_relief_m``, ``mountain_min_slope_deg``,
         ``min_stretch_m`` and ``basin_max_elevation_m`` (:func:`terrain_rules` of the plan).
@@ -503,7 +407,7 @@ def terrain_corridors(
         Road lines with a ``corridor_id`` column (several rows per corridor allowed), in a
         projected CRS (reprojected to the DEM's CRS).
     dem_work
-        DEM on a projected grid (see :func:`work_dem`).
+        DEM on a projected grid (see :func:`linfen_geo.grid.to_work_grid`).
     rules
         :func:`terrain_rules` of the plan: ``plain_width_m``, ``max_distance_m`` and the
         plain/mountain parameters (optional ``outlet_width_m``).
@@ -602,25 +506,19 @@ def _dem_label(ctx: Any, dem: xr.DataArray) -> str:
     return title if status == "real" else f"user DEM ({status})"
 
 
-def _work_bounds(roads_work: gpd.GeoDataFrame, rules: Mapping[str, Any]) -> tuple[float, ...]:
-    """Bounds of the DEM window a build needs: the roads, the cap twice over and the relief window."""
+def work_bounds(roads_work: gpd.GeoDataFrame, rules: Mapping[str, Any]) -> tuple[float, ...]:
+    """Bounds of the DEM window a build needs: the roads, the cap twice over and the relief window.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> road = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1000, 0)])], crs=4546)
+    >>> [float(v) for v in work_bounds(road, {"max_distance_m": 3000, "relief_window_m": 1500})]
+    [-9500.0, -9500.0, 10500.0, 9500.0]
+    """
     margin = 2 * float(rules["max_distance_m"]) + float(rules["relief_window_m"]) + 2000
     return tuple(roads_work.total_bounds + np.array([-margin, -margin, margin, margin]))
-
-
-def _stretches_from(roads: gpd.GeoDataFrame, dem: xr.DataArray, plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    rules = terrain_rules(plan)
-    roads_work = roads.to_crs(WORK_CRS)
-    dem_work = work_dem(dem, rules["resolution_m"], bounds=_work_bounds(roads_work, rules))
-    fields = stretch_fields(dem_work, rules, near=shapely.union_all(roads_work.geometry.values))
-    parts = [
-        road_stretches(roads_work[roads_work["corridor_id"] == cid], dem_work, rules, fields=fields).assign(
-            corridor_id=cid
-        )
-        for cid in dict.fromkeys(roads_work["corridor_id"])  # four corridors
-    ]
-    out = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=WORK_CRS)
 
 
 def _coarse_warning(native_m: float, routing_m: float) -> str:
@@ -650,8 +548,8 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
     if unknown:
         raise InputError(f"corridor_roads has corridor_id(s) {unknown} that the plan file does not define")
     dem = ctx.load("dem")
-    native = dem_resolution_m(dem)
-    dem_work = work_dem(dem, rules["resolution_m"], bounds=_work_bounds(roads, rules))
+    native = max(cell_size_m(dem))
+    dem_work = to_work_grid(dem, rules["resolution_m"], bounds=work_bounds(roads, rules))
     routing_res = abs(float(dem_work.rio.resolution()[0]))
     counties = ctx.load("counties")
     city = counties.to_crs(WORK_CRS).union_all() if corridor_rules.get("clip_to_city", True) else None
@@ -697,71 +595,3 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
     out = frame(rows, WORK_CRS)
     out["area_km2"] = out.to_crs(AREA_CRS).area / 1e6
     return to_storage_crs(out)
-
-
-# ------------------------------------------------------------------------------------ public helpers
-def _catalog(catalog: Any) -> Any:
-    if catalog is None:
-        from linfen_geo.layer_catalog.core import get_catalog
-
-        return get_catalog()
-    return catalog
-
-
-def corridor_layer(mode: str | None = None, catalog: Any = None) -> gpd.GeoDataFrame:
-    """The corridor layer of a mode: ``buffer`` (1 km each side) or ``terrain`` (first ridge line).
-
-    Parameters
-    ----------
-    mode
-        ``"buffer"`` or ``"terrain"``; None uses the plan file's ``corridor_rules.mode``.
-    catalog
-        A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The ``corridors`` or ``corridors_terrain`` layer (EPSG:4326); both share
-        ``corridor_id``, ``name_zh``, ``name_en``, ``mode``, ``area_km2`` and ``illustrative``.
-
-    Raises
-    ------
-    InputError
-        For an unknown mode.
-
-    Examples
-    --------
-    >>> corridor_layer("buffer")["mode"].unique().tolist()  # doctest: +SKIP
-    ['buffer']
-    >>> corridor_layer("ridge")
-    Traceback (most recent call last):
-    ...
-    linfen_geo.errors.InputError: unknown corridor mode 'ridge': use one of buffer, terrain
-    """
-    if mode is not None and mode not in MODES:
-        raise InputError(f"unknown corridor mode {mode!r}: use one of {', '.join(MODES)}")
-    cat = _catalog(catalog)
-    mode = mode or cat.plan["corridor_rules"].get("mode", "buffer")
-    if mode not in MODES:
-        raise InputError(f"plan file: corridor_rules.mode = {mode!r} is not one of {', '.join(MODES)}")
-    return cat.load(MODES[mode])
-
-
-def corridor_stretches(catalog: Any = None) -> gpd.GeoDataFrame:
-    """Plain and mountain stretches of the catalog's corridor roads on its DEM (EPSG:4326).
-
-    The same segmentation the ``corridors_terrain`` builder uses (no flow routing: fast).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        :func:`road_stretches` columns plus ``corridor_id``, one LineString per stretch.
-
-    Examples
-    --------
-    >>> s = corridor_stretches()  # doctest: +SKIP
-    >>> s.groupby(["corridor_id", "kind"])["length_m"].sum()  # doctest: +SKIP
-    """
-    cat = _catalog(catalog)
-    out = _stretches_from(cat.load("corridor_roads"), cat.load("dem"), cat.plan)
-    return out.to_crs(STORAGE_CRS)

@@ -52,7 +52,8 @@ from scipy import ndimage
 
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, to_storage_crs
 from linfen_geo.errors import InputError
-from linfen_geo.terrain import local_relief, rasterize_like, to_work_grid
+from linfen_geo.grid import to_work_grid
+from linfen_geo.terrain import local_relief, rasterize_like
 
 __all__ = ["allocate", "build", "candidate_cells", "mine_sites"]
 
@@ -232,7 +233,7 @@ def mine_sites(
     res = float(terrain["resolution_m"])
     basin_max = float(terrain["basin_max_elevation_m"])
     total = int(mines["total"])
-    grid = to_work_grid(dem, res)
+    grid = to_work_grid(dem, res, snap=False)
     cand, near_edge = candidate_cells(grid, counties, seats.geometry, rivers.geometry, mines, basin_max)
     counts = allocate(total, {int(k): float(v) for k, v in mines["county_weights"].items()})
     coal = {int(c) for c in mines.get("coal_counties", [])}

@@ -31,9 +31,10 @@ import shapely
 
 from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.errors import InputError
+from linfen_geo.grid import to_work_grid
 from linfen_geo.landcover import common_classes
 from linfen_geo.layers._common import frame
-from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg, to_work_grid
+from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg
 
 __all__ = ["build", "importance_score", "select_top_share"]
 
@@ -122,7 +123,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
     res = plan["terrain"]["resolution_m"]
     counties = ctx.load("counties").to_crs(WORK_CRS)
     city = counties.union_all()
-    dem = to_work_grid(ctx.load("dem"), res)
+    dem = to_work_grid(ctx.load("dem"), res, snap=False)
     common = common_classes(ctx.load("landcover"), plan["greening"]["classes"], plan["greening"]["class_maps"])
     cover = common.rio.reproject_match(dem, resampling=0).values.astype(float)
     model = {**model, "classes": plan["greening"]["classes"]}

@@ -54,8 +54,9 @@ from skimage.graph import MCP_Geometric
 
 from linfen_geo.crs import STORAGE_CRS, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
+from linfen_geo.grid import to_work_grid
 from linfen_geo.layers._common import frame
-from linfen_geo.terrain import mask_to_polygons, to_work_grid
+from linfen_geo.terrain import mask_to_polygons
 
 __all__ = ["ZONES", "build", "grow_reserves"]
 
@@ -188,7 +189,7 @@ def grow_reserves(
         raise InputError(
             f"reserve_rules: core_share {core_share} and buffer_share {buffer_share} must be > 0 and add up to < 1"
         )
-    grid = to_work_grid(dem, resolution_m)
+    grid = to_work_grid(dem, resolution_m, snap=False)
     crs = grid.rio.crs
     half = abs(float(grid.rio.resolution()[0])) / 2
     counties_w = counties.to_crs(crs)

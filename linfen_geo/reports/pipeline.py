@@ -184,7 +184,7 @@ def step_indicators(cat: Catalog, out: OutputDir) -> str:
 
 def step_greening(cat: Catalog, out: OutputDir) -> str:
     """Corridor greening: greenable land by suitability per corridor and county (greening_* files)."""
-    from linfen_geo.analysis.greening import step_greening as _step
+    from linfen_geo.reports.greening import step_greening as _step
 
     return _step(cat, out)
 

@@ -204,11 +204,10 @@ def plot_layers(
 
 
 def _draw_hillshade(ax: plt.Axes, cat: Any) -> None:
-    from rasterio.enums import Resampling
-
+    from linfen_geo.grid import to_work_grid
     from linfen_geo.terrain import hillshade
 
-    dem = cat.load("dem").rio.reproject(WORK_CRS, resolution=1000, resampling=Resampling.bilinear)
+    dem = to_work_grid(cat.load("dem"), 1000, snap=False)
     z = dem.values.astype(float)
     xs, ys = dem.x.values, dem.y.values
     extent = (xs[0] - 500, xs[-1] + 500, ys[-1] - 500, ys[0] + 500)
