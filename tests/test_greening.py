@@ -546,7 +546,8 @@ def test_step_greening(catalog, tmp_path):
 # ------------------------------------------------------------------ command line
 def _parser():
     from linfen_geo.cli.app import _Parser
-    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.data import add_data_parser
+    from linfen_geo.cli.greening import add_greening_parser
 
     p = _Parser(prog="linfen-geo")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)

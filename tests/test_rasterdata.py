@@ -180,7 +180,8 @@ def test_import_dem(tmp_path, catalog):
 
 def test_cli_data_import(worldcover, tmp_path, catalog, capsys):
     from linfen_geo.cli.app import _Parser
-    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.data import add_data_parser
+    from linfen_geo.cli.greening import add_greening_parser
 
     _, path = worldcover
     p = _Parser(prog="linfen-geo")

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     from linfen_geo.cli.corridors import add_corridors_parser
-    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
+    from linfen_geo.cli.data import add_data_parser
+    from linfen_geo.cli.greening import add_greening_parser
     from linfen_geo.cli.layers import add_layers_parser
     from linfen_geo.cli.map import add_map_parser
     from linfen_geo.cli.run import add_run_parser

@@ -1,10 +1,4 @@
-"""``linfen-geo greening`` and ``linfen-geo data import``: argparse builders and their handlers.
-
-:mod:`linfen_geo.cli.app` wires them in::
-
-    from linfen_geo.cli.greening import add_data_parser, add_greening_parser
-    add_greening_parser(sub)
-    add_data_parser(sub)
+"""``linfen-geo greening``: the corridor-greening report (``data import`` is in :mod:`.data`).
 
 Handlers return an exit status; user mistakes raise :class:`~linfen_geo.errors.LinfenGeoError`
 subclasses, which ``cli.main`` prints as one line with exit status 2.
@@ -14,13 +8,10 @@ Examples
 >>> import argparse
 >>> p = argparse.ArgumentParser(prog="linfen-geo")
 >>> sub = p.add_subparsers(dest="command")
->>> _ = add_greening_parser(sub), add_data_parser(sub)
+>>> _ = add_greening_parser(sub)
 >>> args = p.parse_args(["greening", "--out", "out", "--corridor-mode", "buffer"])
 >>> args.func.__name__, args.out, args.corridor_mode
 ('cmd_greening', 'out', 'buffer')
->>> args = p.parse_args(["data", "import", "wc.tif", "--kind", "landcover", "--classes", "worldcover"])
->>> args.func.__name__, args.kind, args.classes
-('cmd_data_import', 'landcover', 'worldcover')
 """
 
 from __future__ import annotations
@@ -31,10 +22,17 @@ from typing import Any
 
 from linfen_geo.errors import InputError
 
-__all__ = ["CLASS_SCHEMES", "add_data_parser", "add_greening_parser", "cmd_data_import", "cmd_greening"]
+__all__ = ["add_greening_parser", "class_schemes", "cmd_greening"]
 
-#: class schemes offered on the command line (the plan file's [greening.class_maps] may hold more)
-CLASS_SCHEMES = ("igbp", "worldcover", "clcd")
+
+def class_schemes(catalog: Any = None) -> list[str]:
+    """The land-cover class schemes the active plan maps (``[greening.class_maps]``)."""
+    from linfen_geo.layer_catalog import get_catalog
+
+    try:
+        return sorted((catalog or get_catalog()).plan["greening"]["class_maps"])
+    except Exception:  # a broken plan is reported when a command runs, not while building --help
+        return []
 
 
 def _log(msg: str) -> None:
@@ -55,7 +53,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
         classes = args.classes or raster_class_scheme(args.landcover)
         if not classes:
             raise InputError(
-                f"which classes does {args.landcover} hold? pass --classes {' | '.join(CLASS_SCHEMES)} "
+                f"which classes does {args.landcover} hold? pass --classes {' | '.join(class_schemes(cat))} "
                 "(`linfen-geo data import` records it in the file)"
             )
         cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
@@ -67,28 +65,6 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
         _log(note)
     _log(res.greenable_sentence())
     _log(f"report: {next(p for p in paths if p.suffix == '.html')} ({len(paths)} files in {Path(args.out)})")
-    return 0
-
-
-def cmd_data_import(args: argparse.Namespace, catalog: Any = None) -> int:
-    """Handler of ``linfen-geo data import``: clip, reproject and validate a raster into the data directory."""
-    from linfen_geo.io.rasters import import_raster
-
-    name = args.name or f"{args.kind}_{Path(args.path).stem}"
-    path = import_raster(
-        args.path,
-        name,
-        kind=args.kind,
-        classes=args.classes,
-        dest=args.dest,
-        overwrite=args.force,
-        resolution_m=args.resolution,
-        allow_partial=args.allow_partial,
-        catalog=catalog,
-    )
-    _log(f"imported {args.kind}: {path} (provenance: {path.name}.PROVENANCE.txt)")
-    flag = "--landcover" if args.kind == "landcover" else "--dem"
-    _log(f"use it: linfen-geo greening {flag} {path}")
     return 0
 
 
@@ -104,32 +80,14 @@ def add_greening_parser(subparsers: Any) -> argparse.ArgumentParser:
     s.add_argument("--out", default="out", help="output folder (default: out)")
     s.add_argument("--landcover", metavar="PATH", help="your land-cover raster (e.g. from `linfen-geo data import`)")
     s.add_argument("--dem", metavar="PATH", help="your DEM (metres)")
-    s.add_argument("--classes", choices=CLASS_SCHEMES, help="class scheme of --landcover (default: read from the file)")
+    s.add_argument(
+        "--classes",
+        metavar="SCHEME",
+        help=f"class scheme of --landcover, one the plan maps ({', '.join(class_schemes())}); default: read from the file",
+    )
     s.add_argument(
         "--corridor-mode", choices=["buffer", "terrain"], help="corridor geometry (default: the plan's corridor_rules)"
     )
     s.add_argument("--force", action="store_true", help="replace existing files not written by linfen-geo")
     s.set_defaults(func=cmd_greening)
     return s
-
-
-def add_data_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``data import PATH --kind landcover|dem [--classes ...] [--name N] [--dest DIR] [--force]``."""
-    d = subparsers.add_parser("data", help="manage user data (import rasters into the data directory)")
-    dsub = d.add_subparsers(dest="data_command", required=True)
-    s = dsub.add_parser(
-        "import",
-        help="clip, reproject (EPSG:4546) and validate a land cover or DEM into <data_dir>/user",
-        description="Clip a (possibly province-sized) raster to Linfen, reproject it to EPSG:4546 with windowed "
-        "reads, check it (CRS, coverage, class values), and write a tiled GeoTIFF with provenance.",
-    )
-    s.add_argument("path", help="the raster to import (GeoTIFF, VRT ...)")
-    s.add_argument("--kind", required=True, choices=["landcover", "dem"])
-    s.add_argument("--classes", choices=CLASS_SCHEMES, help="class scheme (required for --kind landcover)")
-    s.add_argument("--name", help="output name (default: <kind>_<file stem>)")
-    s.add_argument("--dest", help="target folder (default: <data_dir>/user)")
-    s.add_argument("--resolution", type=float, metavar="M", help="output cell size in metres (default: the source's)")
-    s.add_argument("--allow-partial", action="store_true", help="accept a raster covering only part of Linfen")
-    s.add_argument("--force", action="store_true", help="replace an existing import of the same name")
-    s.set_defaults(func=cmd_data_import)
-    return d
