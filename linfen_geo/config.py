@@ -4,10 +4,12 @@ Resolution order (first hit wins):
 
 data directory
     ``LINFEN_GEO_DATA`` environment variable, ``data_dir`` in the config file,
-    the ``data/`` folder beside the package (a source checkout).
+    the ``data/`` folder beside the package (a source checkout), ``linfen_geo/_data``
+    (an installed wheel: the build copies ``data/`` into the package).
 cache directory (built layers)
     ``LINFEN_GEO_CACHE``, ``cache_dir`` in the config file, ``.cache/linfen_geo``
-    beside the data directory when writable, else ``~/.cache/linfen_geo``.
+    beside the data directory when writable (a source checkout), else the user's
+    cache folder (``platformdirs.user_cache_dir``: ``$XDG_CACHE_HOME/linfen_geo`` on Linux).
 config file
     ``LINFEN_GEO_CONFIG``, else ``linfen_geo.toml`` in the working directory, if present.
 
@@ -71,7 +73,12 @@ def read_config() -> dict[str, Any]:
 def data_dir(cfg: dict[str, Any] | None = None) -> Path:
     """The data directory holding the shipped base layers."""
     cfg = {} if cfg is None else cfg
-    candidates = [os.environ.get("LINFEN_GEO_DATA"), cfg.get("data_dir"), str(PACKAGE_DIR.parent / "data")]
+    candidates = [
+        os.environ.get("LINFEN_GEO_DATA"),
+        cfg.get("data_dir"),
+        str(PACKAGE_DIR.parent / "data"),  # a source checkout (or an editable install)
+        str(PACKAGE_DIR / "_data"),  # an installed wheel: the build copies data/ into the package
+    ]
     for cand in candidates:
         if cand:
             path = Path(cand).expanduser()
@@ -79,7 +86,7 @@ def data_dir(cfg: dict[str, Any] | None = None) -> Path:
                 return path
     raise DataMissingError(
         "linfen_geo's data directory was not found: set LINFEN_GEO_DATA to the folder holding sources.toml "
-        "(the data/ folder of the source checkout)"
+        "(the data/ folder of the source checkout; an installed wheel carries it as linfen_geo/_data)"
     )
 
 
@@ -91,11 +98,16 @@ def cache_dir(cfg: dict[str, Any] | None = None) -> Path:
         path = Path(env).expanduser()
     else:
         try:
-            path = data_dir(cfg).parent / ".cache" / "linfen_geo"
+            data = data_dir(cfg)
+            if data == PACKAGE_DIR / "_data":
+                raise PermissionError(data)  # an installed package's folder is not a cache
+            path = data.parent / ".cache" / "linfen_geo"
             path.mkdir(parents=True, exist_ok=True)
             if not os.access(path, os.W_OK):
                 raise PermissionError(path)
         except (OSError, DataMissingError):
-            path = Path.home() / ".cache" / "linfen_geo"
+            import platformdirs  # the user's cache folder: XDG on Linux, ~/Library/Caches, %LOCALAPPDATA%
+
+            path = Path(platformdirs.user_cache_dir("linfen_geo", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
