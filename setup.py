@@ -13,14 +13,17 @@ HERE = Path(__file__).resolve().parent
 
 
 class BuildPyWithData(build_py):
-    """Copy data/ (sources.toml, boundaries/, rasters/, provenance) into the package as linfen_geo/_data."""
+    """Copy data/ (sources.toml, boundaries/, rasters/, provenance) into the package as linfen_geo/_data,
+    and examples/ (the example project sites) as linfen_geo/_examples."""
 
     def run(self) -> None:
         super().run()
-        src = HERE / "data"
-        if src.is_dir():
-            dst = Path(self.build_lib) / "linfen_geo" / "_data"
-            shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache", "user", ".*"))
+        for folder, target in (("data", "_data"), ("examples", "_examples")):
+            src = HERE / folder
+            if src.is_dir():
+                dst = Path(self.build_lib) / "linfen_geo" / target
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".cache", "user", ".*"))
 
 
 setup(cmdclass={"build_py": BuildPyWithData})

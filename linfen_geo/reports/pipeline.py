@@ -192,8 +192,10 @@ def step_greening(cat: Catalog, out: OutputDir) -> str:
 def _examples_dir() -> Path | None:
     from linfen_geo.config import PACKAGE_DIR
 
-    path = PACKAGE_DIR.parent / "examples"
-    return path if (path / "sites_three_projects.geojson").is_file() else None
+    for path in (PACKAGE_DIR.parent / "examples", PACKAGE_DIR / "_examples"):  # checkout, installed wheel
+        if (path / "sites_three_projects.geojson").is_file():
+            return path
+    return None
 
 
 def step_siting(cat: Catalog, out: OutputDir) -> str:
