@@ -99,3 +99,27 @@ def test_built_layers_are_stored_with_short_edges(catalog, name):
     polys = gdf.geometry.values[shapely.get_type_id(gdf.geometry.values) >= 3]
     parts = shapely.get_parts(polys)
     assert _max_segment_m(parts, AREA_CRS) <= MAX_STORED_SEGMENT_M * 1.01
+
+
+def test_two_processes_building_one_layer_leave_one_valid_cache_entry(tmp_path):
+    """Issue 13: concurrent builds both succeed (write-then-rename), one entry, readable."""
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "LINFEN_GEO_CACHE": str(cache), "MPLBACKEND": "Agg"}
+    code = "import linfen_geo as lg; print(len(lg.load('river_buffers')))"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e[-500:] for _, e in outs]
+    assert outs[0][0] == outs[1][0]
+    entries = sorted(p.name for p in cache.iterdir() if p.name.startswith("river_buffers-"))
+    assert len(entries) == 1 and entries[0].endswith(".parquet"), entries
+    assert not [p for p in cache.iterdir() if ".part" in p.name]
+    assert len(gpd.read_parquet(cache / entries[0])) == int(outs[0][0])
