@@ -70,6 +70,7 @@ _LAZY = {
     "use_roads_from_osm": "linfen_geo.layer_catalog.roads",
     "use_osm_roads": "linfen_geo.layer_catalog.roads",  # deprecated alias of use_roads_from_osm
     "write_map": "linfen_geo.viz.webmap",
+    "to_gpkg": "linfen_geo.reports.gpkg",
     # analyses
     "coverage": "linfen_geo.analysis.coverage",
     "with_total": "linfen_geo.analysis.coverage",
@@ -156,6 +157,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
     from linfen_geo.layer_catalog.roads import use_osm_roads, use_roads_from_osm  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
+    from linfen_geo.reports.gpkg import to_gpkg  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401
     from linfen_geo.viz.fonts import set_cjk_font, use_cjk_font  # noqa: F401
     from linfen_geo.viz.maps import plot_layers  # noqa: F401

@@ -31,6 +31,7 @@ def test_run_all_writes_outputs(tmp_path, catalog):
         "indicator22_forest_coverage.csv",
         "siting_examples.json",
         "map.html",
+        "linfen_geo.gpkg",
     ):
         assert (out / name).stat().st_size > 0, name
     table = pd.read_csv(out / "catalog.csv")

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from linfen_geo.cli.corridors import add_corridors_parser
     from linfen_geo.cli.data import add_data_parser
+    from linfen_geo.cli.export import add_export_parser
     from linfen_geo.cli.greening import add_greening_parser
     from linfen_geo.cli.layers import add_layers_parser
     from linfen_geo.cli.map import add_map_parser
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_greening_parser(sub)
     add_data_parser(sub)
     add_map_parser(sub)
+    add_export_parser(sub)
     return p
 
 

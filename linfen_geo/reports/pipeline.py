@@ -252,6 +252,26 @@ def step_map(cat: Catalog, out: OutputDir) -> str:
     )
 
 
+def step_gpkg(cat: Catalog, out: OutputDir) -> str:
+    """Every vector layer and the example siting results in one styled GeoPackage for QGIS."""
+    from linfen_geo.analysis.siting import check_siting
+    from linfen_geo.reports.gpkg import gpkg_summary, siting_layers, to_gpkg
+
+    examples = _examples_dir()
+    results = siting_layers(check_siting(examples / "sites_three_projects.geojson", catalog=cat)) if examples else {}
+    path = to_gpkg(out.target("linfen_geo.gpkg"), results=results, catalog=cat, overwrite=True)
+    return "\n".join(
+        [
+            "## GeoPackage for QGIS",
+            "",
+            f"`linfen_geo.gpkg` ({path.stat().st_size / 1e6:.1f} MB, {gpkg_summary(path)}): open it in QGIS and "
+            "every layer appears styled (same colours as the maps, Chinese labels, illustrative layers hatched "
+            "and dashed); titles, status and source in each layer's description and attributes.",
+            "",
+        ]
+    )
+
+
 #: the main job's steps, in order
 STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("layers", step_layers),
@@ -261,6 +281,7 @@ STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("greening", step_greening),
     ("siting", step_siting),
     ("map", step_map),
+    ("gpkg", step_gpkg),
 ]
 
 
