@@ -275,7 +275,14 @@ def to_gpkg(
             for key, value in meta.items():
                 g[f"layer_{key}"] = value
             desc = f"{meta['title_zh']} {meta['title_en']} [{meta['status']}] source: {meta['source']}"
-            g.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options={"DESCRIPTION": desc[:2000]})
+            g.to_file(
+                tmp,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                layer_options={"DESCRIPTION": desc[:2000]},
+                dataset_options={"VERSION": "1.2"},  # GeoPackage 1.2: read by every QGIS 3 / GDAL >= 2.2
+            )
             styles.append(
                 (name, layer_qml(name, g, status=meta["status"]), layer_sld(name, g, status=meta["status"]), desc)
             )
