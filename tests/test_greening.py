@@ -511,7 +511,15 @@ def test_write_report(shipped, tmp_path):
         "greening_report.html",
     } <= names
     wb = openpyxl.load_workbook(tmp_path / "greening.xlsx", read_only=True)
-    assert wb.sheetnames == ["by_piece", "by_corridor", "by_county", "total", "landcover_breakdown", "notes"]
+    assert wb.sheetnames == [
+        "by_piece",
+        "by_corridor",
+        "by_county",
+        "total",
+        "landcover_breakdown",
+        "notes",
+        "definitions",
+    ]
     csv = pd.read_csv(tmp_path / "greening_by_corridor.csv", encoding="utf-8-sig")
     assert csv["corridor_zh"].str.contains("廊道").all()
     md = (tmp_path / "greening_report.md").read_text(encoding="utf-8")

@@ -40,7 +40,7 @@ def test_run_all_writes_outputs(tmp_path, catalog):
     manifest = json.loads((out / "MANIFEST.json").read_text())
     assert {"catalog.csv", "overview_map.png", "REPORT.md"} <= set(manifest["files"])
     # every table states its definitions: CSVW sidecars for CSVs, a notes sheet in workbooks
-    for csv in [p for p in out.glob("*.csv") if not p.name.startswith("greening")]:
+    for csv in out.glob("*.csv"):
         meta = json.loads((out / (csv.name + "-metadata.json")).read_text(encoding="utf-8"))
         assert meta["url"] == csv.name
         assert [c["name"] for c in meta["tableSchema"]["columns"]] == list(pd.read_csv(csv).columns)
@@ -50,6 +50,7 @@ def test_run_all_writes_outputs(tmp_path, catalog):
         assert (csv.name + "-metadata.json") in set(json.loads((out / "MANIFEST.json").read_text())["files"])
     matrix = json.loads((out / "overlap_matrix.csv-metadata.json").read_text(encoding="utf-8"))
     assert any("dissolved first" in n["dc:description"] for n in matrix["notes"])
+    assert "definitions" in pd.ExcelFile(out / "greening.xlsx").sheet_names  # beside greening's own notes
     notes = pd.read_excel(out / "coverage_by_county.xlsx", sheet_name="notes")
     assert notes["text"].str.contains("Albers").any()
     assert notes["text"].str.contains("dissolved first").any()

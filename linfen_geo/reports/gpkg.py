@@ -306,7 +306,7 @@ def siting_layers(report: Any) -> dict[str, gpd.GeoDataFrame]:
         geometry=free.to_numpy(),
         crs=free.crs,
     )
-    remainder = remainder[~remainder.geometry.is_empty & remainder.geometry.notna()]
+    remainder = remainder[~(remainder.geometry.isna() | remainder.geometry.is_empty)]
     remainder.attrs.update(title_zh="无冲突部分", title_en="Siting check: conflict-free remainder", status="derived")
     if report.illustrative:
         sites.attrs["status"] = remainder.attrs["status"] = "illustrative"

@@ -81,13 +81,14 @@ def write_tables_xlsx(
 ) -> Path:
     """Write several tables to one XLSX file, one sheet each (sheet names cut to 31 characters).
 
-    A ``notes`` sheet states each sheet's area/length CRS and definitions (from its ``attrs``).
+    A ``notes`` sheet (``definitions`` when the tables bring their own ``notes``) states each
+    sheet's area/length CRS and definitions (from its ``attrs``).
     """
     path = check_writable(path, overwrite)
     sheets = {str(name)[:31]: df for name, df in tables.items()}
     notes = notes_frame(sheets)
-    if len(notes) and "notes" not in sheets:
-        sheets["notes"] = notes
+    if len(notes):
+        sheets["notes" if "notes" not in sheets else "definitions"] = notes
 
     def _write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xl:

@@ -104,14 +104,27 @@ class GreeningResult:
         return float(self.total["target_share"].iloc[0])
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The five tables by name (as written to CSV and XLSX)."""
-        return {
+        """The five tables by name (as written to CSV and XLSX), each stating its area CRS and definitions."""
+        tables = {
             "by_piece": self.by_piece,
             "by_corridor": self.by_corridor,
             "by_county": self.by_county,
             "total": self.total,
             "landcover_breakdown": self.landcover_breakdown,
         }
+        flagged = self.illustrative_inputs()
+        for df in tables.values():
+            df.attrs.update(
+                area_crs=self.meta.get("area_crs", ""),
+                definitions=[
+                    "pieces = corridor x county; the corridors are dissolved first (overlaps counted once)",
+                    "areas: exact partial-pixel coverage of land-cover cells, scaled to ellipsoidal areas",
+                    "greenable = barren land, grassland on hills and cropland steeper than the plan's threshold; "
+                    "suitability (tree/shrub/grass) by slope, elevation and aspect, first matching rule",
+                ],
+                status="illustrative" if flagged else "derived",
+            )
+        return tables
 
     def greenable_sentence(self) -> str:
         """One sentence: greenable area per corridor in ha, 亩 and 万亩."""
