@@ -41,13 +41,14 @@ import numpy as np
 from linfen_geo.crs import WORK_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
 from linfen_geo.grid import aligned_grid, cell_size_m
+from linfen_geo.layer_catalog.core import CLASS_SCHEME_TAG, recorded_class_scheme
 
 __all__ = ["KINDS", "NICE_RESOLUTIONS_M", "import_raster", "raster_class_scheme"]
 
 KINDS = ("landcover", "dem")
 #: cell sizes (m) a geographic raster is reprojected to: the nearest to its own cell size
 NICE_RESOLUTIONS_M = (1, 2, 2.5, 5, 10, 20, 25, 30, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
-_TAG_KIND, _TAG_CLASSES, _TAG_SOURCE = "LINFEN_GEO_KIND", "LINFEN_GEO_CLASSES", "LINFEN_GEO_SOURCE"
+_TAG_KIND, _TAG_SOURCE = "LINFEN_GEO_KIND", "LINFEN_GEO_SOURCE"
 _DEM_RANGE_M = (-500.0, 9000.0)
 
 
@@ -59,9 +60,7 @@ def raster_class_scheme(path: str | os.PathLike[str]) -> str | None:
     >>> raster_class_scheme("data/user/worldcover_2021.tif")  # doctest: +SKIP
     'worldcover'
     """
-    from linfen_geo.layer_catalog.core import _recorded_class_scheme
-
-    return _recorded_class_scheme(Path(path))
+    return recorded_class_scheme(Path(path))
 
 
 def _native_resolution_m(src: Any) -> float:
@@ -290,7 +289,9 @@ def import_raster(
             }
             lo, hi = math.inf, -math.inf
             with WarpedVRT(src, **vrt_opts) as vrt, rasterio.open(tmp, "w", **profile) as dst:
-                dst.update_tags(**{_TAG_KIND: kind, _TAG_CLASSES: classes or "", _TAG_SOURCE: str(src_path.resolve())})
+                dst.update_tags(
+                    **{_TAG_KIND: kind, CLASS_SCHEME_TAG: classes or "", _TAG_SOURCE: str(src_path.resolve())}
+                )
                 for r0 in range(0, height, block_size):  # block by block: bounded memory
                     for c0 in range(0, width, block_size):
                         win = Window(c0, r0, min(block_size, width - c0), min(block_size, height - r0))

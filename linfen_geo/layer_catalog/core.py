@@ -113,7 +113,7 @@ class Replacement:
 CLASS_SCHEME_TAG = "LINFEN_GEO_CLASSES"
 
 
-def _recorded_class_scheme(path: Path) -> str | None:
+def recorded_class_scheme(path: Path) -> str | None:
     """The class scheme recorded in a raster's GeoTIFF tags, if any."""
     import rasterio
 
@@ -262,7 +262,7 @@ class Catalog:
             raise InputError(f"status must be one of {STATUSES}, not {status!r}")
         if spec.kind == "raster" and spec.classes and not classes:
             # a land cover's codes mean nothing without their scheme: never assume the shipped one's
-            classes = _recorded_class_scheme(path)
+            classes = recorded_class_scheme(path)
             if not classes:
                 known = ", ".join(sorted(self.plan.get("greening", {}).get("class_maps", {})))
                 raise InputError(

@@ -252,12 +252,11 @@ def to_gpkg(
         spec = cat.spec(name)
         if spec.kind != "vector":
             raise InputError(f"layer {name!r} is a raster; a GeoPackage here holds vector layers")
-        info = cat.provenance(name) if hasattr(cat, "provenance") else {}
         meta = {
             "title_zh": spec.title_zh,
             "title_en": spec.title_en,
             "status": cat.status(name),
-            "source": str(info.get("source", spec.source or "")),
+            "source": str(cat.provenance(name)["source"]),
         }
         frames.append((name, cat.load(name), meta))
     for name, gdf in (results or {}).items():

@@ -8,6 +8,7 @@ and returns a short Markdown section for ``out/REPORT.md``.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -198,14 +199,27 @@ def _examples_dir() -> Path | None:
     return None
 
 
+#: the example projects' siting report of a run, shared by the siting, map and GeoPackage steps
+_EXAMPLE_REPORTS: weakref.WeakKeyDictionary[OutputDir, tuple[Catalog, Any]] = weakref.WeakKeyDictionary()
+
+
+def _example_report(cat: Catalog, out: OutputDir) -> Any:
+    """The siting check of the example projects, computed once per run (None without examples)."""
+    held = _EXAMPLE_REPORTS.get(out)
+    if held is None or held[0] is not cat:
+        from linfen_geo.analysis.siting import check_siting
+
+        examples = _examples_dir()
+        report = check_siting(examples / "sites_three_projects.geojson", catalog=cat) if examples else None
+        held = _EXAMPLE_REPORTS[out] = (cat, report)
+    return held[1]
+
+
 def step_siting(cat: Catalog, out: OutputDir) -> str:
     """Siting check of the three example projects (examples/sites_three_projects.geojson)."""
-    from linfen_geo.analysis.siting import check_siting
-
-    examples = _examples_dir()
-    if examples is None:
+    report = _example_report(cat, out)
+    if report is None:
         return "## Siting check 选址核查\n\nNo example sites found (examples/ is part of the source checkout).\n"
-    report = check_siting(examples / "sites_three_projects.geojson", catalog=cat)
     out.text(report.to_text(), "siting_examples.txt")
     out.text(report.to_json() + "\n", "siting_examples.json")
     out.table(report.to_csv_frame(), "siting_examples.csv")
@@ -234,12 +248,9 @@ def step_siting(cat: Catalog, out: OutputDir) -> str:
 
 def step_map(cat: Catalog, out: OutputDir) -> str:
     """The interactive offline map with every layer and the example sites by verdict."""
-    from linfen_geo.analysis.siting import check_siting
     from linfen_geo.viz.webmap import write_map
 
-    examples = _examples_dir()
-    report = check_siting(examples / "sites_three_projects.geojson", catalog=cat) if examples else None
-    path = write_map(out.target("map.html"), report=report, catalog=cat, overwrite=True)
+    path = write_map(out.target("map.html"), report=_example_report(cat, out), catalog=cat, overwrite=True)
     return "\n".join(
         [
             "## Interactive map 交互地图",
@@ -254,11 +265,10 @@ def step_map(cat: Catalog, out: OutputDir) -> str:
 
 def step_gpkg(cat: Catalog, out: OutputDir) -> str:
     """Every vector layer and the example siting results in one styled GeoPackage for QGIS."""
-    from linfen_geo.analysis.siting import check_siting
     from linfen_geo.reports.gpkg import gpkg_summary, siting_layers, to_gpkg
 
-    examples = _examples_dir()
-    results = siting_layers(check_siting(examples / "sites_three_projects.geojson", catalog=cat)) if examples else {}
+    report = _example_report(cat, out)
+    results = siting_layers(report) if report is not None else {}
     path = to_gpkg(out.target("linfen_geo.gpkg"), results=results, catalog=cat, overwrite=True)
     return "\n".join(
         [

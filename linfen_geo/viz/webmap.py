@@ -53,10 +53,6 @@ __all__ = ["VERDICT_COLORS", "MapLayer", "catalog_layers", "draw_map", "explore"
 _BARRIER_COLORS = ["#fee08b", "#66bd63", "#3288bd", "#f46d43"]
 
 
-def _style_for(name: str, status: str) -> dict[str, Any]:
-    return web_style(name, status)
-
-
 @dataclass(frozen=True)
 class MapLayer:
     """A vector layer to draw: its catalog name (for the style), frame (EPSG:4326), legend label, status."""
@@ -159,7 +155,7 @@ def _draw_layer(m: folium.Map, layer: MapLayer, legend: list[tuple[str, str, str
             row = g[g["barrier_id"] == bid].iloc[0]
             legend.append((f"{row.get('name_zh', bid)} {row.get('name_en', '')}", c, c))
     else:
-        st = _style_for(name, layer.status)
+        st = web_style(name, layer.status)
 
         def style(f: dict, _s: dict = st) -> dict:
             return _s
