@@ -32,7 +32,14 @@ import pandas as pd
 
 from linfen_geo import config as _config
 from linfen_geo.crs import STORAGE_CRS, crs_label
-from linfen_geo.errors import DataMissingError, InputError, LayerNotFoundError, LinfenGeoError, SchemaError
+from linfen_geo.errors import (
+    DataMissingError,
+    InputError,
+    LayerNotFoundError,
+    LinfenGeoError,
+    LinfenGeoWarning,
+    SchemaError,
+)
 from linfen_geo.files import atomic_write
 from linfen_geo.layer_catalog.codehash import code_digest
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
@@ -139,6 +146,11 @@ def _sha256_path(path: Path) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
+
+
+def _checksum_path(path: Path) -> Path:
+    """The checksum record beside a cache entry (``<entry>.sha256.json``)."""
+    return path.with_name(path.name + ".sha256.json")
 
 
 class BuildContext:
@@ -479,22 +491,65 @@ class Catalog:
         )
 
     def _build(self, spec: LayerSpec, fp: str) -> Any:
-        import geopandas as gpd
-
         path = self._cache_path(spec.name, fp)
-        if path.exists():
-            gdf = gpd.read_parquet(path)
-        else:
+        gdf = self._read_cached(spec.name, fp, path) if path.exists() else None
+        if gdf is None:
             module_name, func_name = spec.builder.split(":")
             builder = getattr(importlib.import_module(module_name), func_name)
             t0 = time.perf_counter()
-            gdf = builder(BuildContext(self, spec))
+            built = builder(BuildContext(self, spec))
             self.build_seconds[spec.name] = time.perf_counter() - t0
-            gdf = validate_vector(gdf, spec.schema, label=f"built layer {spec.name!r}")
-            atomic_write(path, lambda tmp: gdf.to_parquet(tmp, index=False, write_covering_bbox=False))
-            gdf = gpd.read_parquet(path)  # what every later load sees, byte for byte
-        if gdf.crs != STORAGE_CRS:
-            raise SchemaError(f"cached layer {path} is not in {crs_label(STORAGE_CRS)}; delete it to rebuild")
+            built = validate_vector(built, spec.schema, label=f"built layer {spec.name!r}")
+            gdf = self._write_cached(spec.name, fp, path, built)
+        return gdf
+
+    def _write_cached(self, name: str, fp: str, path: Path, gdf: Any) -> Any:
+        """Write a built layer and its checksum record; return what a later load will read."""
+        import geopandas as gpd
+
+        atomic_write(path, lambda tmp: gdf.to_parquet(tmp, index=False, write_covering_bbox=False))
+        record = {"layer": name, "fingerprint": fp, "sha256": _sha256_path(path), "rows": len(gdf)}
+        atomic_write(_checksum_path(path), lambda tmp: tmp.write_text(json.dumps(record), encoding="utf-8"))
+        return gpd.read_parquet(path)  # what every later load sees, byte for byte
+
+    def _read_cached(self, name: str, fp: str, path: Path) -> Any:
+        """A cached build, or None (after a warning) when its checksum record is missing or disagrees.
+
+        Every cache entry carries the SHA-256 of its file, the layer name and the fingerprint of the
+        inputs it was built from; a truncated, corrupted, swapped or edited file is rebuilt, never used.
+        """
+        import geopandas as gpd
+
+        problem = None
+        try:
+            record = json.loads(_checksum_path(path).read_text(encoding="utf-8"))
+            if not isinstance(record, dict):
+                problem = "its checksum record is not a JSON object"
+            elif record.get("layer") != name or record.get("fingerprint") != fp:
+                problem = "its checksum record belongs to another layer or build"
+            elif record.get("sha256") != _sha256_path(path):
+                problem = "its content does not match its checksum (truncated or modified)"
+        except FileNotFoundError:
+            problem = "it has no checksum record"
+        except (OSError, ValueError) as exc:
+            problem = f"its checksum record is unreadable ({type(exc).__name__})"
+        gdf = None
+        if problem is None:
+            try:
+                gdf = gpd.read_parquet(path)
+            except Exception as exc:  # checksum right but unreadable: a file written by something else
+                problem = f"it cannot be read ({type(exc).__name__})"
+        if problem is None and (gdf.crs != STORAGE_CRS or len(gdf) != record.get("rows")):
+            problem = "its CRS or row count differs from what was built"
+        if problem is not None:
+            import warnings
+
+            warnings.warn(
+                f"cached layer {name!r} ({path.name}) not used: {problem}; rebuilding it",
+                LinfenGeoWarning,
+                stacklevel=4,
+            )
+            return None
         return gdf
 
     # ---------------------------------------------------------------- the table
