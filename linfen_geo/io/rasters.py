@@ -42,14 +42,15 @@ from linfen_geo.crs import WORK_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
 from linfen_geo.grid import aligned_grid, cell_size_m
 from linfen_geo.layer_catalog.core import CLASS_SCHEME_TAG, recorded_class_scheme
+from linfen_geo.layer_catalog.rasterkind import DEM_RANGE_M as _DEM_RANGE_M
+from linfen_geo.layer_catalog.rasterkind import TAG_KIND as _TAG_KIND
 
 __all__ = ["KINDS", "NICE_RESOLUTIONS_M", "import_raster", "raster_class_scheme"]
 
 KINDS = ("landcover", "dem")
 #: cell sizes (m) a geographic raster is reprojected to: the nearest to its own cell size
 NICE_RESOLUTIONS_M = (1, 2, 2.5, 5, 10, 20, 25, 30, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
-_TAG_KIND, _TAG_SOURCE = "LINFEN_GEO_KIND", "LINFEN_GEO_SOURCE"
-_DEM_RANGE_M = (-500.0, 9000.0)
+_TAG_SOURCE = "LINFEN_GEO_SOURCE"
 
 
 def raster_class_scheme(path: str | os.PathLike[str]) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label, to_storage_crs
 from linfen_geo.errors import CRSError, LinfenGeoWarning, SchemaError
@@ -165,16 +166,18 @@ def validate_vector(
             LinfenGeoWarning,
             stacklevel=3,
         )
+    source_crs, source_bounds = crs_label(gdf.crs), tuple(float(v) for v in gdf.total_bounds)
     if as_crs(gdf.crs) != STORAGE_CRS:
         gdf = to_storage_crs(gdf)  # projected edges densified first, so they stay where they were
     minx, miny, maxx, maxy = gdf.total_bounds
     bx = LINFEN_BBOX
-    if maxx < bx[0] - 1 or minx > bx[2] + 1 or maxy < bx[1] - 1 or miny > bx[3] + 1:
-        raise SchemaError(
-            f"{label}: data lie at lon {minx:.2f}..{maxx:.2f}, lat {miny:.2f}..{maxy:.2f}, not in Linfen: wrong CRS?"
-        )
-    gdf.attrs["repaired_invalid"] = n_fixed
-    return gdf
+    if not (maxx < bx[0] - 1 or minx > bx[2] + 1 or maxy < bx[1] - 1 or miny > bx[3] + 1):
+        gdf.attrs.update(repaired_invalid=n_fixed, source_crs=source_crs, source_bounds=source_bounds)
+        return gdf
+    from linfen_geo.placement import describe, placement
+
+    where = placement(source_bounds, source_crs, shapely.box(*bx), lonlat_bounds=(minx, miny, maxx, maxy))
+    raise SchemaError(f"{label}: the data {describe(where, source_crs)}: fix the file's CRS or pass crs=...")
 
 
 def validate_raster(da: Any, *, label: str, crs: Any = None, classes: Sequence[int] | None = None) -> Any:
