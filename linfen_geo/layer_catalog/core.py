@@ -211,6 +211,7 @@ class Catalog:
         self._plan_path: str | None = cfg.get("plan")
         self.plan = load_plan(self._plan_path)
         self._memo: dict[str, tuple[str, Any]] = {}
+        self._study_area: Any = None
         self._fp_memo: dict[tuple[str, float, int], str] = {}
         self.build_seconds: dict[str, float] = {}
         for name, entry in cfg.get("layers", {}).items():
@@ -416,6 +417,7 @@ class Catalog:
             return memo[1].copy()
         if name in self.replacements:
             obj = self._read_replacement(spec, self.replacements[name])
+            self._check_overlaps_city(name, obj)
         elif spec.file:
             obj = self._read_file(
                 spec, self.data_dir / spec.file, label=f"layer {name!r} ({spec.file})", classes=spec.classes
@@ -493,6 +495,39 @@ class Catalog:
             encoding=rep.encoding,
             classes=rep.classes,
         )
+
+    def study_area(self) -> Any:
+        """The city outline as shipped (one lon/lat geometry): the area every replacement must overlap."""
+        if self._study_area is None:
+            import shapely
+
+            spec = self.spec("city_outline")
+            gdf = self._read_file(spec, self.data_dir / spec.file, label="layer 'city_outline'")
+            self._study_area = shapely.union_all(gdf.geometry.values)
+        return self._study_area
+
+    def _check_overlaps_city(self, name: str, obj: Any) -> None:
+        """Refuse a replacement that lies beside Linfen (a wrong CRS label), naming the distance and the fix."""
+        import shapely
+
+        from linfen_geo.placement import describe, placement
+
+        area = self.study_area()
+        rep = self.replacements[name]
+        if self.spec(name).kind == "raster":
+            lonlat = obj.rio.transform_bounds(STORAGE_CRS)
+            if shapely.intersects(shapely.box(*lonlat), area):
+                return
+            src, bounds = crs_label(obj.rio.crs), obj.rio.bounds()
+        else:
+            if shapely.intersects(area, obj.geometry.values).any():
+                return
+            src = obj.attrs.get("source_crs")
+            bounds = obj.attrs.get("source_bounds", tuple(obj.total_bounds))
+            lonlat = tuple(obj.total_bounds)
+        where = placement(bounds, src, area, lonlat_bounds=lonlat)
+        hint = "fix the file's CRS (.prj), or pass crs=... (it overrides the file's)" if where.fixes else "check the file"
+        raise SchemaError(f"layer {name!r} from {rep.path.name}: no feature overlaps Linfen: the data {describe(where, src)}; {hint}")
 
     def _build(self, spec: LayerSpec, fp: str) -> Any:
         path = self._cache_path(spec.name, fp)

@@ -112,7 +112,7 @@ def validate_vector(
     SchemaError
         Empty layer, wrong geometry type, missing or mistyped column, empty geometries.
     CRSError
-        No CRS in the data and none given, or a CRS that contradicts ``crs``.
+        No CRS in the data and none given (a ``crs`` that differs from the file's overrides it, with a warning).
 
     Examples
     --------
@@ -129,7 +129,13 @@ def validate_vector(
             raise CRSError(f"{label}: the file has no CRS; give it, e.g. crs=4490 (CGCS2000) or crs=4546 (GK CM 111E)")
         gdf = gdf.set_crs(as_crs(crs))
     elif crs is not None and as_crs(crs) != as_crs(gdf.crs):
-        raise CRSError(f"{label}: the file says {crs_label(gdf.crs)} but crs={crs!r} was given; drop one")
+        # the user knows better than a wrong .prj (the neighbouring GK zone is a common mistake): theirs wins
+        warnings.warn(
+            f"{label}: the file says {crs_label(gdf.crs)}; read as {crs_label(crs)} as crs= asks",
+            LinfenGeoWarning,
+            stacklevel=3,
+        )
+        gdf = gdf.set_crs(as_crs(crs), allow_override=True)
     if len(gdf) == 0:
         raise SchemaError(f"{label}: the layer has no features")
     geoms = gdf.geometry
@@ -198,5 +204,9 @@ def validate_raster(da: Any, *, label: str, crs: Any = None, classes: Sequence[i
     minx, miny, maxx, maxy = da.rio.transform_bounds(STORAGE_CRS)
     bx = LINFEN_BBOX
     if maxx < bx[0] or minx > bx[2] or maxy < bx[1] or miny > bx[3]:
-        raise SchemaError(f"{label}: raster covers lon {minx:.2f}..{maxx:.2f}, lat {miny:.2f}..{maxy:.2f}, not Linfen")
+        from linfen_geo.placement import describe, placement
+
+        src = crs_label(da.rio.crs)
+        where = placement(da.rio.bounds(), src, shapely.box(*bx), lonlat_bounds=(minx, miny, maxx, maxy))
+        raise SchemaError(f"{label}: the raster's cells {describe(where, src)}: fix its CRS or pass crs=...")
     return da
