@@ -33,6 +33,15 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
         from linfen_geo.analysis.siting import check_siting
 
         report = check_siting(args.file, crs=args.crs)
+        if report.has_outside:  # nothing was checked there: never a "clear" that scripts would believe
+            from linfen_geo.errors import InputError
+
+            ids = report.outside_sites
+            listed = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            raise InputError(
+                f"{len(ids)} of {len(report.sites)} site(s) lie outside Linfen ({listed}): they "
+                f"{report.outside_hint}; fix --crs or the coordinates"
+            )
         if fmt == "json":
             text = report.to_json() + "\n"
         elif fmt == "csv":

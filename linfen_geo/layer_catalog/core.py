@@ -526,8 +526,12 @@ class Catalog:
             bounds = obj.attrs.get("source_bounds", tuple(obj.total_bounds))
             lonlat = tuple(obj.total_bounds)
         where = placement(bounds, src, area, lonlat_bounds=lonlat)
-        hint = "fix the file's CRS (.prj), or pass crs=... (it overrides the file's)" if where.fixes else "check the file"
-        raise SchemaError(f"layer {name!r} from {rep.path.name}: no feature overlaps Linfen: the data {describe(where, src)}; {hint}")
+        hint = (
+            "fix the file's CRS (.prj), or pass crs=... (it overrides the file's)" if where.fixes else "check the file"
+        )
+        raise SchemaError(
+            f"layer {name!r} from {rep.path.name}: no feature overlaps Linfen: the data {describe(where, src)}; {hint}"
+        )
 
     def _build(self, spec: LayerSpec, fp: str) -> Any:
         path = self._cache_path(spec.name, fp)

@@ -38,6 +38,7 @@ VERDICT_COLORS: dict[str, str] = {
     "review": "#fee08b",
     "restricted": "#fc8d59",
     "prohibited": "#d73027",
+    "outside": "#969696",  # outside the study area: not checked
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from linfen_geo.analysis.siting.engine import SitingResult, concat_results, evaluate, threads
 from linfen_geo.analysis.siting.layers import LayerInput, SitingLayer, prepare_layers, private_copy
@@ -293,7 +294,66 @@ def check_siting(
     site_gdf = sites if _is_read(sites, crs) else read_sites(sites, crs=crs)  # bad input fails before any layer loads
     cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
     result = evaluate(np.asarray(site_gdf.geometry.values, dtype=object), prepared, cfg)
-    return build_report(site_gdf, result, cfg, prepared, notes)
+    report = build_report(site_gdf, result, cfg, prepared, notes)
+    return _mark_outside(report, site_gdf, catalog)
+
+
+def outside_study_area(sites: gpd.GeoDataFrame, area: Any) -> tuple[np.ndarray, str]:
+    """Which sites miss the study area, and a clause saying where they are and which CRS would fix them.
+
+    Parameters
+    ----------
+    sites
+        Sites as :func:`~linfen_geo.io.sites.read_sites` returns them (EPSG:4326, ``attrs["source_crs"]``).
+    area
+        The study area (one lon/lat geometry).
+
+    Returns
+    -------
+    mask : numpy.ndarray of bool
+        True for a site that does not touch the study area.
+    hint : str
+        Empty when every site is inside; else e.g. ``"lie 126 km east of Linfen (...) when read as
+        EPSG:4547; as EPSG:4546 they would lie in Linfen"``.
+    """
+    from pyproj import Transformer
+
+    from linfen_geo.placement import describe, placement
+
+    geoms = np.asarray(sites.geometry.values, dtype=object)
+    mask = ~shapely.intersects(area, geoms)
+    if not mask.any():
+        return mask, ""
+    lonlat = tuple(float(v) for v in shapely.total_bounds(geoms[mask]))
+    src = sites.attrs.get("source_crs")
+    bounds: Any = lonlat
+    if not src or src in ("gcj02", "bd09"):
+        src = None
+    else:
+        try:
+            bounds = Transformer.from_crs(STORAGE_CRS, as_crs(src), always_xy=True).transform_bounds(*lonlat)
+        except Exception:  # a CRS that cannot take these numbers back: judge by the lon/lat alone
+            src = None
+    return mask, describe(placement(bounds, src, area, lonlat_bounds=lonlat), src)
+
+
+def _mark_outside(report: SitingReport, sites: gpd.GeoDataFrame, catalog: Any) -> SitingReport:
+    """Give sites outside the study area the verdict ``outside`` (never ``clear``) and say so in the notes."""
+    if catalog is None:
+        from linfen_geo.layer_catalog import get_catalog
+
+        catalog = get_catalog()
+    mask, hint = outside_study_area(sites, catalog.study_area())
+    report.outside = mask
+    if mask.any():
+        ids = sites["site_id"].to_numpy(dtype=object)[mask].tolist()
+        report.outside_hint = hint
+        report.notes.insert(
+            0,
+            f"{len(ids)} site(s) outside Linfen, not checked (verdict 'outside'): {', '.join(map(str, ids[:10]))}"
+            f"{' ...' if len(ids) > 10 else ''}; they {hint}",
+        )
+    return report
 
 
 def check_siting_dask(
@@ -382,4 +442,4 @@ def check_siting_dask(
 
     outs = dask.compute(*[dask.delayed(_run)(p) for p in ddf.to_delayed()], scheduler=scheduler)
     result = concat_results([o[0] for o in outs], [o[1].astype(np.intp) for o in outs], n)
-    return build_report(site_gdf, result, cfg, prepared, notes)
+    return _mark_outside(build_report(site_gdf, result, cfg, prepared, notes), site_gdf, catalog)

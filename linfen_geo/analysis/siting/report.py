@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SitingReport"]
 
+#: the verdict of a site outside the study area: never "clear", since nothing was checked there
+OUTSIDE, OUTSIDE_ZH = "outside", "研究区外"
+
 
 def _finite_or_none(v: Any) -> Any:
     if isinstance(v, (float, np.floating)):
@@ -102,10 +105,12 @@ class SitingReport:
     _result: SitingResult = field(repr=False)
     _layers: dict[str, SitingLayer] = field(repr=False)
     _cfg: SitingConfig = field(repr=False)
+    outside: np.ndarray | None = field(default=None, repr=False)
+    outside_hint: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
         counts = self.verdicts.value_counts()
-        tally = ", ".join(f"{int(counts[v])} {v}" for v in self.levels if v in counts)
+        tally = ", ".join(f"{int(counts[v])} {v}" for v in [*self.levels, OUTSIDE] if v in counts)
         mark = "; ILLUSTRATIVE layers: " + ", ".join(self.illustrative_layers) if self.illustrative else ""
         return f"<SitingReport: {len(self.sites)} site(s): {tally}; layers {', '.join(self.layers['name'])}{mark}>"
 
@@ -117,6 +122,30 @@ class SitingReport:
             rule_level = np.array([r.level for r in self._cfg.rules])
             np.maximum.at(lvl, c["site"].to_numpy(dtype=np.intp), rule_level[c["rule"].to_numpy(dtype=np.intp)])
         return lvl
+
+    def _outside_mask(self) -> np.ndarray:
+        if self.outside is None:
+            return np.zeros(len(self.sites), dtype=bool)
+        return np.asarray(self.outside, dtype=bool)
+
+    def _verdict_names(self) -> tuple[np.ndarray, np.ndarray]:
+        """Verdict per site (English, Chinese): the worst contact's level, or ``outside`` the study area."""
+        lvl = self._verdict_levels()
+        en = np.array(self.levels, dtype=object)[lvl]
+        zh = np.array(self.levels_zh, dtype=object)[lvl]
+        out = self._outside_mask()
+        en[out], zh[out] = OUTSIDE, OUTSIDE_ZH
+        return en, zh
+
+    @property
+    def has_outside(self) -> bool:
+        """True when any site lies outside the study area: its verdict is ``outside``, never ``clear``."""
+        return bool(self._outside_mask().any())
+
+    @property
+    def outside_sites(self) -> list[str]:
+        """Ids of the sites outside the study area."""
+        return self.sites["site_id"].to_numpy(dtype=object)[self._outside_mask()].tolist()
 
     @property
     def illustrative_layers(self) -> list[str]:
@@ -214,7 +243,7 @@ class SitingReport:
         """
         res = self._result
         n = len(self.sites)
-        lvl = self._verdict_levels()
+        verdict, verdict_zh = self._verdict_names()
         c = self._result.contacts
         counts = np.bincount(c["site"].to_numpy(dtype=np.intp), minlength=n) if len(c) else np.zeros(n, int)
         worst = np.full(n, "", dtype=object)
@@ -248,8 +277,8 @@ class SitingReport:
                 "area_m2": res.area_m2,
                 "area_mu": res.area_m2 / M2_PER_MU,
                 "length_m": res.length_m,
-                "verdict": np.array(self.levels, dtype=object)[lvl],
-                "verdict_zh": np.array(self.levels_zh, dtype=object)[lvl],
+                "verdict": verdict,
+                "verdict_zh": verdict_zh,
                 "n_contacts": counts,
                 "worst_rule": worst,
                 "nearest_redline_m": res.nearest_m,
@@ -267,7 +296,7 @@ class SitingReport:
     def verdicts(self) -> pd.Series:
         """Verdict per site, indexed by ``site_id``."""
         return pd.Series(
-            np.array(self.levels, dtype=object)[self._verdict_levels()],
+            self._verdict_names()[0],
             index=pd.Index(self.sites["site_id"], name="site_id"),
             name="verdict",
         )
@@ -388,63 +417,9 @@ class SitingReport:
     # ------------------------------------------------------------------ text
     def to_text(self, *, max_contacts: int = 20) -> str:
         """A readable report: verdict per site in Chinese and English, then its contacts; layers footer."""
-        summ = self.summary()
-        contacts = self.to_frame()
-        groups = {sid: g for sid, g in contacts.groupby("site_id", sort=False)}  # noqa: C416 (dict() would call .keys)
-        lines: list[str] = []
-        counts = summ["verdict"].value_counts()
-        tally = ", ".join(
-            f"{self.levels_zh[i]} {v}: {int(counts.get(v, 0))}" for i, v in enumerate(self.levels) if counts.get(v, 0)
-        )
-        lines.append(f"选址核查 Siting check - {len(summ)} site(s): {tally}")
-        lines.append("")
-        for rec in summ.itertuples(index=False):
-            label = f"{rec.site_id}" + (f" {rec.name}" if rec.name and rec.name != rec.site_id else "")
-            if rec.geometry_type in ("Polygon", "MultiPolygon"):
-                size = f"{rec.area_m2:,.0f} m2 = {rec.area_mu:,.2f} 亩"
-            elif rec.geometry_type in ("LineString", "MultiLineString"):
-                size = f"{rec.length_m:,.0f} m long"
-            else:
-                size = "point"
-            near = (
-                f"nearest red line 最近红线 {rec.nearest_redline_m:,.0f} m ({rec.nearest_redline_id})"
-                if pd.notna(rec.nearest_redline_m)
-                else "nearest red line: layer not checked"
-            )
-            lines.append(f"[{rec.verdict_zh} {rec.verdict.upper()}] site {label} ({rec.geometry_type}, {size}); {near}")
-            g = groups.get(rec.site_id)
-            if g is not None:
-                for k, cr in enumerate(g.itertuples(index=False)):
-                    if k >= max_contacts:
-                        lines.append(f"    ... {len(g) - max_contacts} more contact(s): use --format csv or json")
-                        break
-                    if cr.contact == "within":
-                        how = f"{cr.distance_m:,.0f} m away"
-                    elif cr.overlap_m2 > 0:
-                        how = f"overlap {cr.overlap_m2:,.0f} m2 = {cr.overlap_mu:,.2f} 亩 ({cr.share_of_site:.1%} of site)"
-                    elif cr.overlap_length_m > 0:
-                        how = f"overlap {cr.overlap_length_m:,.0f} m of line ({cr.share_of_site:.1%})"
-                    elif rec.geometry_type in ("Point", "MultiPoint"):
-                        how = f"inside ({cr.share_of_site:.0%} of points)"
-                    else:
-                        how = "touches, overlap 0 m2 (distance 0)"
-                    feat = f"{cr.feature_id}" + (f" {cr.feature_name}" if cr.feature_name else "")
-                    lines.append(f"    {cr.rule} {cr.verdict_zh} {cr.verdict}: {cr.layer} {feat}: {how}")
-                    lines.append(f"       {cr.rule_text_zh} / {cr.rule_text_en}")
-                if rec.geometry_type in ("Polygon", "MultiPolygon") and rec.conflict_free_m2 < rec.area_m2 - 1e-6:
-                    lines.append(
-                        f"    conflict-free remainder 无冲突部分: {rec.conflict_free_m2:,.0f} m2 = "
-                        f"{rec.conflict_free_mu:,.2f} 亩 ({rec.conflict_free_share:.1%})"
-                    )
-            lines.append("")
-        lines.append("Layers 图层:")
-        for rec in self.layers.itertuples(index=False):
-            mark = "  <- 示意 ILLUSTRATIVE" if rec.status == "illustrative" else ""
-            lines.append(f"  {rec.name} [{rec.status}] {rec.title_zh} {rec.title_en} - {rec.source}{mark}")
-        lines.append(f"CRS: areas {self.crs['area']}; distances {self.crs['distance']}")
-        for note in self.notes:
-            lines.append(f"NOTE: {note}")
-        return "\n".join(lines) + "\n"
+        from linfen_geo.analysis.siting.text import report_text
+
+        return report_text(self, max_contacts=max_contacts)
 
     # ------------------------------------------------------------------ for maps
     @property

@@ -1,0 +1,79 @@
+"""The siting report as readable text: verdict per site in Chinese and English, contacts, layers, CRSs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from linfen_geo.analysis.siting.report import SitingReport
+
+__all__ = ["report_text"]
+
+
+def report_text(report: SitingReport, *, max_contacts: int = 20) -> str:
+    """Render :meth:`SitingReport.to_text` (see there)."""
+    from linfen_geo.analysis.siting.report import OUTSIDE, OUTSIDE_ZH
+
+    summ = report.summary()
+    contacts = report.to_frame()
+    groups = {sid: g for sid, g in contacts.groupby("site_id", sort=False)}  # noqa: C416 (dict() would call .keys)
+    lines: list[str] = []
+    counts = summ["verdict"].value_counts()
+    tally = ", ".join(
+        f"{zh} {v}: {int(counts.get(v, 0))}"
+        for v, zh in zip([*report.levels, OUTSIDE], [*report.levels_zh, OUTSIDE_ZH], strict=True)
+        if counts.get(v, 0)
+    )
+    lines.append(f"选址核查 Siting check - {len(summ)} site(s): {tally}")
+    lines.append("")
+    for rec in summ.itertuples(index=False):
+        label = f"{rec.site_id}" + (f" {rec.name}" if rec.name and rec.name != rec.site_id else "")
+        if rec.geometry_type in ("Polygon", "MultiPolygon"):
+            size = f"{rec.area_m2:,.0f} m2 = {rec.area_mu:,.2f} 亩"
+        elif rec.geometry_type in ("LineString", "MultiLineString"):
+            size = f"{rec.length_m:,.0f} m long"
+        else:
+            size = "point"
+        near = (
+            f"nearest red line 最近红线 {rec.nearest_redline_m:,.0f} m ({rec.nearest_redline_id})"
+            if pd.notna(rec.nearest_redline_m)
+            else "nearest red line: layer not checked"
+        )
+        if rec.verdict == OUTSIDE:
+            near = f"outside the study area 不在研究区内: not checked (they {report.outside_hint})"
+        lines.append(f"[{rec.verdict_zh} {rec.verdict.upper()}] site {label} ({rec.geometry_type}, {size}); {near}")
+        g = groups.get(rec.site_id)
+        if g is not None:
+            for k, cr in enumerate(g.itertuples(index=False)):
+                if k >= max_contacts:
+                    lines.append(f"    ... {len(g) - max_contacts} more contact(s): use --format csv or json")
+                    break
+                if cr.contact == "within":
+                    how = f"{cr.distance_m:,.0f} m away"
+                elif cr.overlap_m2 > 0:
+                    how = f"overlap {cr.overlap_m2:,.0f} m2 = {cr.overlap_mu:,.2f} 亩 ({cr.share_of_site:.1%} of site)"
+                elif cr.overlap_length_m > 0:
+                    how = f"overlap {cr.overlap_length_m:,.0f} m of line ({cr.share_of_site:.1%})"
+                elif rec.geometry_type in ("Point", "MultiPoint"):
+                    how = f"inside ({cr.share_of_site:.0%} of points)"
+                else:
+                    how = "touches, overlap 0 m2 (distance 0)"
+                feat = f"{cr.feature_id}" + (f" {cr.feature_name}" if cr.feature_name else "")
+                lines.append(f"    {cr.rule} {cr.verdict_zh} {cr.verdict}: {cr.layer} {feat}: {how}")
+                lines.append(f"       {cr.rule_text_zh} / {cr.rule_text_en}")
+            if rec.geometry_type in ("Polygon", "MultiPolygon") and rec.conflict_free_m2 < rec.area_m2 - 1e-6:
+                lines.append(
+                    f"    conflict-free remainder 无冲突部分: {rec.conflict_free_m2:,.0f} m2 = "
+                    f"{rec.conflict_free_mu:,.2f} 亩 ({rec.conflict_free_share:.1%})"
+                )
+        lines.append("")
+    lines.append("Layers 图层:")
+    for rec in report.layers.itertuples(index=False):
+        mark = "  <- 示意 ILLUSTRATIVE" if rec.status == "illustrative" else ""
+        lines.append(f"  {rec.name} [{rec.status}] {rec.title_zh} {rec.title_en} - {rec.source}{mark}")
+    lines.append(f"CRS: areas {report.crs['area']}; distances {report.crs['distance']}")
+    for note in report.notes:
+        lines.append(f"NOTE: {note}")
+    return "\n".join(lines) + "\n"
