@@ -32,7 +32,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", LinfenGeoWarning)
         from linfen_geo.analysis.siting import check_siting
 
-        report = check_siting(args.file, crs=args.crs)
+        report = check_siting(args.file, crs=args.crs, repair_tolerance=args.repair_tolerance)
         if report.has_outside:  # nothing was checked there: never a "clear" that scripts would believe
             from linfen_geo.errors import InputError
 
@@ -81,4 +81,11 @@ def add_siting_parser(sub: Any) -> None:
     s.add_argument("--out", metavar="PATH", help="write the result here instead of printing it")
     s.add_argument("--map", metavar="PNG", help="also draw a map of the sites, their contacts and the nearest red line")
     s.add_argument("--force", action="store_true", help="replace existing --out/--map files")
+    s.add_argument(
+        "--repair-tolerance",
+        type=float,
+        default=0.005,
+        metavar="FRACTION",
+        help="largest relative area change allowed when repairing an invalid site outline (default 0.005; inf: any)",
+    )
     s.set_defaults(func=_cmd_check_siting)

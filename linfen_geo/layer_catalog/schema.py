@@ -21,7 +21,7 @@ import shapely
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label, to_storage_crs
 from linfen_geo.errors import CRSError, LinfenGeoWarning, SchemaError
-from linfen_geo.geometry import repair_geometries
+from linfen_geo.geometry import repair_geometries, repair_report
 
 __all__ = ["LinfenGeoWarning", "Schema", "repair_geometries", "validate_raster", "validate_vector"]
 
@@ -164,11 +164,27 @@ def validate_vector(
     for column, value in schema.defaults.items():
         if column not in gdf.columns:
             gdf[column] = value
+    before = np.asarray(gdf.geometry.values, dtype=object)
     fixed, n_fixed = repair_geometries(gdf.geometry, schema.family)
+    repairs = None
     if n_fixed:
+        bad = ~shapely.is_valid(before)
+        after = np.asarray(fixed.values, dtype=object)
+        gone = shapely.is_empty(after)
+        if gone.any():
+            rows = list(gdf.index[gone][:5])
+            raise SchemaError(
+                f"{label}: {int(gone.sum())} feature(s) have no area or length left after repair (rows {rows}: "
+                f"{shapely.is_valid_reason(before[gone][0])}): fix or remove them"
+            )
+        labels = gdf.index[bad]
+        repairs = repair_report(before[bad], after[bad], gdf.crs, labels)
         gdf = gdf.set_geometry(fixed)
+        worst = repairs.iloc[int(np.argmax(np.abs(repairs["area_change"].to_numpy())))]
         warnings.warn(
-            f"{label}: repaired {n_fixed} invalid geometr{'y' if n_fixed == 1 else 'ies'}",
+            f"{label}: repaired {n_fixed} invalid geometr{'y' if n_fixed == 1 else 'ies'} by structure; "
+            f"largest area change: row {worst['feature']} {worst['area_before_m2']:,.0f} -> "
+            f"{worst['area_after_m2']:,.0f} m2 ({worst['reason']}); attrs['repairs'] lists each",
             LinfenGeoWarning,
             stacklevel=3,
         )
@@ -179,6 +195,8 @@ def validate_vector(
     bx = LINFEN_BBOX
     if not (maxx < bx[0] - 1 or minx > bx[2] + 1 or maxy < bx[1] - 1 or miny > bx[3] + 1):
         gdf.attrs.update(repaired_invalid=n_fixed, source_crs=source_crs, source_bounds=source_bounds)
+        if repairs is not None:
+            gdf.attrs["repairs"] = repairs.to_dict("records")
         return gdf
     from linfen_geo.placement import describe, placement
 

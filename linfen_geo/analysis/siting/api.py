@@ -34,6 +34,7 @@ from linfen_geo.analysis.siting.rules import SitingConfig, parse_siting
 from linfen_geo.crs import AREA_CRS_NAME, STORAGE_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import InputError
 from linfen_geo.io.sites import read_sites
+from linfen_geo.io.sites.normalise import REPAIR_TOLERANCE
 
 __all__ = ["build_report", "check_siting", "check_siting_dask", "resolve_layer_inputs"]
 
@@ -244,6 +245,7 @@ def check_siting(
     crs: Any = None,
     catalog: Any = None,
     max_vertices: int = DEFAULT_MAX_VERTICES,
+    repair_tolerance: float = REPAIR_TOLERANCE,
 ) -> SitingReport:
     """Check proposed project sites against red lines and protected zones.
 
@@ -268,10 +270,15 @@ def check_siting(
         A :class:`~linfen_geo.layer_catalog.core.Catalog` (default: the session's).
     max_vertices
         Vertex budget of the subdivided layer pieces.
+    repair_tolerance
+        Largest relative area change repairing an invalid site may make (default 0.5 %);
+        see :func:`~linfen_geo.io.sites.read_sites`.
 
     Returns
     -------
     SitingReport
+        A site outside the study area (the city outline) gets the verdict ``outside``,
+        never ``clear``; the notes say where it lies and which CRS would place it.
 
     Raises
     ------
@@ -291,7 +298,9 @@ def check_siting(
     >>> s["verdict"], round(float(s["area_m2"]) / 1e4, 2), round(float(s["conflict_free_m2"] / s["area_m2"]), 3)
     ('prohibited', 8.0, 0.5)
     """
-    site_gdf = sites if _is_read(sites, crs) else read_sites(sites, crs=crs)  # bad input fails before any layer loads
+    site_gdf = (
+        sites if _is_read(sites, crs) else read_sites(sites, crs=crs, repair_tolerance=repair_tolerance)
+    )  # bad input fails before any layer loads
     cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
     result = evaluate(np.asarray(site_gdf.geometry.values, dtype=object), prepared, cfg)
     report = build_report(site_gdf, result, cfg, prepared, notes)

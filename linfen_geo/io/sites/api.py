@@ -12,6 +12,7 @@ import shapely
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label
 from linfen_geo.errors import InputError
 from linfen_geo.io.sites.normalise import (
+    REPAIR_TOLERANCE,
     _check_china,
     _check_finite,
     _check_present,
@@ -35,6 +36,7 @@ def read_sites(
     layer: str | int | None = None,
     encoding: str | None = None,
     id_column: str | None = None,
+    repair_tolerance: float = REPAIR_TOLERANCE,
 ) -> gpd.GeoDataFrame:
     """Read proposed project sites into a GeoDataFrame in EPSG:4326.
 
@@ -60,6 +62,11 @@ def read_sites(
     id_column
         Column holding the site ids; by default the first of :data:`ID_COLUMNS`
         present, else the position "1", "2", ...
+    repair_tolerance
+        Largest relative change of a site's area that repairing an invalid
+        outline may make (default 0.005 = 0.5 %; ``float("inf")`` accepts any).
+        Repair is by structure (shell minus holes); a site it would change by
+        more is refused, naming the site, the reason and the areas.
 
     Returns
     -------
@@ -95,6 +102,12 @@ def read_sites(
     """
     if crs is not None and not _offset_system(crs):
         as_crs(crs)  # fail early on an unknown CRS
+    try:
+        tol_ok = float(repair_tolerance) >= 0  # NaN compares False
+    except (TypeError, ValueError):
+        tol_ok = False
+    if not tol_ok:
+        raise InputError(f"repair_tolerance must be a number >= 0 (or inf), not {repair_tolerance!r}")
     raw = _load(source, crs=crs, layer=layer, encoding=encoding)
     where = raw.where
     gdf = raw.gdf
@@ -121,9 +134,14 @@ def read_sites(
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     _check_china(geoms, bounds, ids, where, label, src)
-    geoms, n_repaired = _repair(geoms, ids, where)
+    geoms, n_repaired, repairs = _repair(geoms, ids, where, repair_tolerance)
     if n_repaired:
-        warnings.append(f"repaired {n_repaired} invalid geometr{'y' if n_repaired == 1 else 'ies'}")
+        worst = max(repairs, key=lambda r: abs(r["area_change"]))
+        warnings.append(
+            f"repaired {n_repaired} invalid geometr{'y' if n_repaired == 1 else 'ies'} by structure "
+            f"(largest area change: site {worst['feature']} {worst['area_before_m2']:,.0f} -> "
+            f"{worst['area_after_m2']:,.0f} m2, {worst['reason']})"
+        )
 
     attributes = gdf.drop(columns=[gdf.geometry.name])
     if "site_id" in attributes.columns and id_col != "site_id":
@@ -139,6 +157,7 @@ def read_sites(
         "source_crs": label,
         "crs_assumed": bool(assumed),
         "repaired": n_repaired,
+        "repairs": repairs,
         "warnings": list(warnings),
         "format": raw.fmt,
         "id_column": id_col,

@@ -31,6 +31,7 @@ from pyproj import CRS
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
+from linfen_geo.geometry import make_valid_structure, repair_report
 from linfen_geo.io.sites.common import _FIX_CRS, _list, _Raw
 
 __all__ = ["CHINA_LONLAT_BOX", "ID_COLUMNS", "LINFEN_LONLAT_BOX", "NAME_COLUMNS", "OFFSET_SYSTEMS", "infer_crs"]
@@ -248,15 +249,26 @@ def _check_finite(geoms: np.ndarray, ids: pd.Series, where: str, when: str) -> N
         raise InputError(f"{where}: site {sid!r} has non-finite coordinates (NaN/inf) {when}: fix the data")
 
 
-def _repair(geoms: np.ndarray, ids: pd.Series, where: str) -> tuple[np.ndarray, int]:
+#: largest relative change of a site's area that repair may make without being asked (0.5 %)
+REPAIR_TOLERANCE = 0.005
+
+
+def _tolerance_for(change: float) -> str:
+    return "inf" if not np.isfinite(change) else f"{max(0.01, np.ceil(abs(change) * 100) / 100):g}"
+
+
+def _repair(
+    geoms: np.ndarray, ids: pd.Series, where: str, tolerance: float = REPAIR_TOLERANCE
+) -> tuple[np.ndarray, int, list[dict[str, Any]]]:
+    """Repair invalid sites by structure; refuse one whose area repair would change by more than ``tolerance``."""
     invalid = ~shapely.is_valid(geoms)
     n = int(invalid.sum())
     if not n:
-        return geoms, 0
+        return geoms, 0, []
     out = geoms.copy()
     poly = invalid & (_family(shapely.get_type_id(geoms)) == 2)
     if poly.any():
-        out[poly] = shapely.make_valid(geoms[poly], method="structure", keep_collapsed=False)
+        out[poly] = make_valid_structure(geoms[poly])
     other = invalid & ~poly
     if other.any():
         out[other] = shapely.make_valid(geoms[other])
@@ -265,7 +277,17 @@ def _repair(geoms: np.ndarray, ids: pd.Series, where: str) -> tuple[np.ndarray, 
     if empty.any():
         sid = ids.iloc[int(np.flatnonzero(empty)[0])]
         raise InputError(f"{where}: site {sid!r} is degenerate (no area or length left after repair): fix its outline")
-    return out, n
+    report = repair_report(geoms[invalid], out[invalid], STORAGE_CRS, ids[invalid].tolist())
+    too_much = poly[invalid] & ~(np.abs(report["area_change"].to_numpy()) <= tolerance)
+    if too_much.any():
+        r = report[too_much].iloc[0]
+        change = "from no area" if r["area_before_m2"] == 0 else f"by {r['area_change']:+.1%}"
+        raise InputError(
+            f"{where}: site {r['feature']!r} is invalid ({r['reason']}); repair would change its area {change} "
+            f"({r['area_before_m2']:,.0f} -> {r['area_after_m2']:,.0f} m2): fix its outline, or accept the repair "
+            f"with repair_tolerance={_tolerance_for(float(r['area_change']))} (CLI: --repair-tolerance)"
+        )
+    return out, n, report.to_dict("records")
 
 
 # --------------------------------------------------------------------------- ids and names
