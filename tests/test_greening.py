@@ -531,7 +531,7 @@ def test_write_report(shipped, tmp_path):
     other = tmp_path / "mine"
     other.mkdir()
     (other / "greening_total.csv").write_text("not ours", encoding="utf-8")
-    with pytest.raises(InputError, match="not written by linfen-geo"):
+    with pytest.raises(InputError, match="did not write"):
         shipped.write(other)
     with pytest.raises(InputError, match="exists"):
         shipped.to_excel(tmp_path / "greening.xlsx")
@@ -545,7 +545,9 @@ def test_step_greening(catalog, tmp_path):
 
     assert not hasattr(analysis_greening, "step_greening")  # a step that writes files is not an analysis
 
-    md = step_greening(catalog, OutputDir(tmp_path))
+    with OutputDir(tmp_path) as out:
+        md = step_greening(catalog, out)
+        assert not (tmp_path / "greening_report.html").exists()  # staged until the run finishes
     assert md.startswith("## Corridor greening 廊道绿化")
     assert "万亩" in md and "COARSE DATA" in md
     assert (tmp_path / "greening_report.html").exists()

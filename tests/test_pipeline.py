@@ -60,11 +60,11 @@ def test_run_all_writes_outputs(tmp_path, catalog):
 
 def test_output_dir_protects_foreign_files(tmp_path):
     (tmp_path / "catalog.csv").write_text("precious", encoding="utf-8")
-    out = OutputDir(tmp_path)
-    with pytest.raises(lg.InputError, match="--force"):
-        out.table(pd.DataFrame({"a": [1]}), "catalog.csv")
+    with pytest.raises(lg.InputError, match=r"did not write \(catalog.csv\).*--force"):
+        OutputDir(tmp_path)  # refused before anything is written
     assert (tmp_path / "catalog.csv").read_text(encoding="utf-8") == "precious"
-    OutputDir(tmp_path, overwrite=True).table(pd.DataFrame({"a": [1]}), "catalog.csv")
+    with OutputDir(tmp_path, overwrite=True) as out:
+        out.table(pd.DataFrame({"a": [1]}), "catalog.csv")
     assert pd.read_csv(tmp_path / "catalog.csv")["a"].tolist() == [1]
 
 

@@ -45,8 +45,20 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     from linfen_geo.io.rasters import raster_class_scheme
     from linfen_geo.layer_catalog.core import get_catalog
     from linfen_geo.reports.greening import write_greening
+    from linfen_geo.reports.writers import OutputDir
 
     cat = catalog if catalog is not None else get_catalog()
+    with OutputDir(args.out, overwrite=args.force) as out:  # refuses a foreign folder now, before any work
+        paths = _greening(args, cat, out, corridor_greening, raster_class_scheme, write_greening)
+    _log(
+        f"report: {out.final(next(p.name for p in paths if p.suffix == '.html'))} ({len(paths)} files in {Path(args.out)})"
+    )
+    return 0
+
+
+def _greening(
+    args: argparse.Namespace, cat: Any, out: Any, corridor_greening: Any, raster_class_scheme: Any, write_greening: Any
+) -> list[Path]:
     if args.classes and not args.landcover:
         raise InputError("--classes describes the raster given with --landcover; pass --landcover PATH too")
     if args.landcover:
@@ -60,12 +72,11 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     if args.dem:
         cat.use("dem", args.dem, status="real", source=str(args.dem))
     res = corridor_greening(catalog=cat, corridor_mode=args.corridor_mode)
-    paths = write_greening(res, args.out, overwrite=args.force)
+    paths = write_greening(res, out)
     for note in res.notes[:2]:
         _log(note)
     _log(res.greenable_sentence())
-    _log(f"report: {next(p for p in paths if p.suffix == '.html')} ({len(paths)} files in {Path(args.out)})")
-    return 0
+    return paths
 
 
 def add_greening_parser(subparsers: Any) -> argparse.ArgumentParser:

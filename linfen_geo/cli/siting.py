@@ -20,6 +20,10 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
     if fmt is None:
         suffix = Path(args.out).suffix.lower() if args.out else ""
         fmt = {".json": "json", ".csv": "csv"}.get(suffix, "table")
+    if args.out and args.map and Path(args.out).resolve() == Path(args.map).resolve():
+        from linfen_geo.errors import InputError
+
+        raise InputError(f"--out and --map name the same file ({args.out}): give each its own")
     if args.out:
         check_writable(args.out, args.force)
     if args.map:

@@ -212,8 +212,9 @@ def import_raster(
     folder = Path(dest).expanduser() if dest is not None else cat.data_dir / "user"
     out_path = folder / f"{name}.tif"
     prov_path = folder / f"{name}.tif.PROVENANCE.txt"
-    if out_path.exists() and not overwrite:
-        raise InputError(f"{out_path} exists; pass overwrite=True (CLI: --force) to replace it")
+    for target in (out_path, prov_path):  # both checked before anything is written
+        if target.exists() and not overwrite:
+            raise InputError(f"{target} exists; pass overwrite=True (CLI: --force) to replace it")
 
     try:
         src = rasterio.open(src_path)

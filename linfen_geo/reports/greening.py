@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from linfen_geo.reports.writers import OutputDir, atomic_write, to_markdown, write_tables_xlsx
+from linfen_geo.reports.writers import OutputDir, to_markdown, write_tables_xlsx
 
 if TYPE_CHECKING:
     from linfen_geo.analysis.greening import GreeningResult
@@ -156,15 +156,17 @@ def write_greening(
     """
     from linfen_geo.viz.greening_maps import plot_by_county, plot_suitability
 
-    out = out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir, overwrite=overwrite)
+    if not isinstance(out_dir, OutputDir):
+        with OutputDir(out_dir, overwrite=overwrite) as own:  # swapped in when every file is written
+            return write_greening(res, own, prefix=prefix)
+    out = out_dir
     paths: list[Path] = []
     for name, df in res.tables().items():
         paths.append(out.table(df, f"{prefix}_{name}.csv"))
     paths.append(out.tables_xlsx({**res.tables(), "notes": pd.DataFrame({"note": res.notes})}, f"{prefix}.xlsx"))
     paths.append(out.figure(plot_suitability(res), f"{prefix}_suitability_map.png"))
     paths.append(out.figure(plot_by_county(res), f"{prefix}_by_county.png"))
-    tif = out.target(f"{prefix}_suitability.tif")
-    paths.append(atomic_write(tif, lambda tmp: _write_suitability_tif(res, tmp)))
+    paths.append(out.write(f"{prefix}_suitability.tif", lambda tmp: _write_suitability_tif(res, tmp)))
     names = [p.name for p in paths]
     md_name, html_name = f"{prefix}_report.md", f"{prefix}_report.html"
     paths.append(out.text(greening_markdown(res, [*names, html_name]), md_name))

@@ -312,12 +312,16 @@ def run_all(
         f"Plan: {cat.plan['meta']['title_zh']} ({cat.plan['meta']['title_en']}).",
         "",
     ]
-    for name, func in STEPS:
-        if steps and name not in steps:
-            continue
-        t0 = time.perf_counter()
-        sections.append(func(cat, out))
-        log(f"[linfen-geo] {name}: done in {time.perf_counter() - t0:.1f} s")
-    report = out.text("\n".join(sections), "REPORT.md")
+    try:
+        for name, func in STEPS:
+            if steps and name not in steps:
+                continue
+            t0 = time.perf_counter()
+            sections.append(func(cat, out))
+            log(f"[linfen-geo] {name}: done in {time.perf_counter() - t0:.1f} s")
+        report = out.text("\n".join(sections), "REPORT.md")
+    except BaseException:
+        out.abort()  # the previous results stay as they were: never a folder mixing two runs
+        raise
     out.finish()
     return report

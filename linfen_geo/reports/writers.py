@@ -113,74 +113,129 @@ def to_markdown(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
 
 
 class OutputDir:
-    """A folder of generated results that never clobbers files it did not write.
+    """A folder of generated results, written as one unit, that never clobbers files it did not write.
 
-    A re-run may replace the files a previous run listed in ``MANIFEST.json``;
-    any other existing file is left alone (an error) unless ``overwrite`` is set.
+    A run writes into a hidden staging folder beside the target (``.NAME.partial-...``) and
+    :meth:`finish` swaps it in at the end, so a run killed half-way leaves the previous folder as
+    it was (old and new results are never mixed) and readers never see a half-written folder.
+    ``MANIFEST.json`` records the SHA-256 of every file a run wrote; on the next run only files
+    whose content still matches count as "written by linfen-geo". Any other file in the folder
+    (the user's own, an edited result, a manifest that is not ours) makes the run refuse at once,
+    before anything is written, unless ``overwrite`` is set: then the run's files replace them and
+    the user's other files are carried over into the new folder.
 
     Parameters
     ----------
     path
-        The folder (created if needed).
+        The target folder.
     overwrite
-        Replace any existing file, ours or not.
+        Replace files that linfen-geo did not write (CLI: ``--force``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> out = OutputDir(d)
+    >>> _ = out.text("hello", "a.txt")
+    >>> d.exists()  # nothing is visible before finish()
+    False
+    >>> _ = out.finish(); sorted(p.name for p in d.iterdir())
+    ['MANIFEST.json', 'a.txt']
+    >>> (d / "notes.txt").write_text("mine")
+    4
+    >>> OutputDir(d)
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.InputError: ... holds 1 file(s) linfen-geo did not write (notes.txt): ...
     """
 
     MANIFEST = "MANIFEST.json"
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False):
-        import json
+        import tempfile
 
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
         self.overwrite = overwrite
-        manifest = self.path / self.MANIFEST
-        self._ours: set[str] = set()
-        if manifest.exists():
-            try:
-                self._ours = set(json.loads(manifest.read_text(encoding="utf-8")).get("files", []))
-            except (ValueError, OSError):
-                self._ours = set()
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"{self.path} is a file, not a folder: give another --out")
+        self.foreign = self._foreign_files()
+        if self.foreign and not overwrite:
+            listed = ", ".join(self.foreign[:5]) + (" ..." if len(self.foreign) > 5 else "")
+            raise InputError(
+                f"{self.path} holds {len(self.foreign)} file(s) linfen-geo did not write ({listed}): "
+                "choose another --out folder, move them, or pass --force (CLI) / overwrite=True to replace them"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale_stages(self.path)
+        self.stage = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.partial-{os.getpid()}-", dir=self.path.parent))
         self.written: list[str] = []
+        self.finished = False
 
+    # ------------------------------------------------------------------ what is there already
+    def _foreign_files(self) -> list[str]:
+        """Files in the existing folder that no verified manifest entry vouches for."""
+        if not self.path.is_dir():
+            return []
+        present = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if not p.is_dir())
+        ours = self._verified(present)
+        return [n for n in present if n not in ours]
+
+    def _verified(self, present: list[str]) -> set[str]:
+        import json
+
+        manifest = self.path / self.MANIFEST
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        files = data.get("files") if isinstance(data, dict) else None
+        if not isinstance(files, dict) or data.get("written_by") != "linfen-geo":
+            return set()  # not a manifest of ours (or of a version without hashes): vouches for nothing
+        ours = {self.MANIFEST}
+        for name, digest in files.items():
+            if name in present and isinstance(digest, str) and _sha256(self.path / name) == digest:
+                ours.add(name)
+        return ours
+
+    # ------------------------------------------------------------------ writing
     def target(self, name: str) -> Path:
-        """Path for ``name`` inside the folder, checked for overwrite permission.
+        """Where to write ``name`` now (inside the staging folder); it enters the manifest at :meth:`finish`.
 
-        For callers that write the file themselves: it enters ``MANIFEST.json``
-        once it exists (at the next write through this folder or at :meth:`finish`).
+        For callers that write the file themselves; the file appears at :meth:`final` ``(name)``
+        when the run finishes.
         """
-        path = self.path / name
-        if path.exists() and name not in self._ours and not self.overwrite:
-            raise InputError(f"{path} exists and was not written by linfen-geo; pass --force to replace it")
+        if self.finished:
+            raise InputError(f"{self.path}: the run has finished; start a new OutputDir")
+        path = self.stage / name
         if name not in self.written:
             self.written.append(name)
         return path
 
+    def final(self, name: str) -> Path:
+        """Where ``name`` will be once the run finishes."""
+        return self.path / name
+
     def write(self, name: str, write: Any) -> Path:
-        """Write ``name`` with ``write(tmp_path)`` (atomically), then list it in the manifest."""
-        path = atomic_write(self.target(name), write)
-        self._save_manifest()
-        return path
+        """Write ``name`` with ``write(tmp_path)`` (atomically); returns its final path."""
+        atomic_write(self.target(name), write)
+        return self.final(name)
 
     def table(self, df: pd.DataFrame, name: str) -> Path:
         """Write a table (CSV with its CSVW sidecar, XLSX or MD by extension)."""
         if name.lower().endswith(".csv"):
             self.target(csv_sidecar(name).as_posix())
-        path = write_table(df, self.target(name), overwrite=True)
-        self._save_manifest()
-        return path
+        write_table(df, self.target(name), overwrite=True)
+        return self.final(name)
 
     def tables_xlsx(self, tables: Mapping[str, pd.DataFrame], name: str) -> Path:
         """Write several tables to one XLSX workbook."""
-        path = write_tables_xlsx(tables, self.target(name), overwrite=True)
-        self._save_manifest()
-        return path
+        write_tables_xlsx(tables, self.target(name), overwrite=True)
+        return self.final(name)
 
     def text(self, text: str, name: str) -> Path:
         """Write UTF-8 text."""
-        path = write_text(text, self.target(name), overwrite=True)
-        self._save_manifest()
-        return path
+        write_text(text, self.target(name), overwrite=True)
+        return self.final(name)
 
     def figure(self, fig: Any, name: str, dpi: int = 150) -> Path:
         """Save a matplotlib figure (format from the extension, refused if matplotlib cannot write it) and close it."""
@@ -191,18 +246,73 @@ class OutputDir:
         plt.close(fig)
         return path
 
+    # ------------------------------------------------------------------ the end of a run
     def finish(self) -> Path:
-        """Write the final manifest (files written by others through :meth:`target` included)."""
-        self._save_manifest()
+        """Write the manifest (with the SHA-256 of every file), then swap the new folder in, in one step."""
+        import json
+        import shutil
+
+        if self.finished:
+            return self.path / self.MANIFEST
+        files = {n: _sha256(self.stage / n) for n in sorted(self.written) if (self.stage / n).is_file()}
+        record = {"written_by": "linfen-geo", "complete": True, "files": files}
+        (self.stage / self.MANIFEST).write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+        if self.path.exists():
+            foreign = self._foreign_files()
+            if foreign and not self.overwrite:  # appeared while we ran: still never ours to delete
+                raise InputError(
+                    f"{self.path}: files appeared during the run ({', '.join(foreign[:5])}); nothing replaced"
+                )
+            for name in foreign:  # the user's other files stay, unless this run wrote the same name
+                if not (self.stage / name).exists():
+                    (self.stage / name).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.path / name, self.stage / name)
+            old = Path(str(self.stage).replace(".partial-", ".old-", 1))
+            os.replace(self.path, old)
+            os.replace(self.stage, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.stage, self.path)
+        self.finished = True
         return self.path / self.MANIFEST
 
-    def _save_manifest(self) -> None:
-        """List the files this run wrote that exist now, and those earlier runs wrote."""
-        import json
+    def abort(self) -> None:
+        """Drop the staging folder (the target folder stays as it was)."""
+        import shutil
 
-        present = {n for n in self.written if (self.path / n).exists()}
-        files = sorted(self._ours | present | {self.MANIFEST})
-        atomic_write(
-            self.path / self.MANIFEST,
-            lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=1), encoding="utf-8"),
-        )
+        if not self.finished:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self.finished = True
+
+    def __enter__(self) -> OutputDir:
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _clean_stale_stages(path: Path) -> None:
+    """Remove staging folders of runs that were killed (their process is gone)."""
+    import shutil
+
+    for stage in path.parent.glob(f".{path.name}.partial-*"):
+        try:
+            pid = int(stage.name.split(".partial-", 1)[1].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(stage, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue
