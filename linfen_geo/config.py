@@ -60,6 +60,9 @@ def read_config() -> dict[str, Any]:
         cfg = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse config file {path}: {exc}") from None
+    from linfen_geo.config_schema import validate_config
+
+    validate_config(cfg, str(path))
     base = path.parent
     for key in ("data_dir", "cache_dir", "plan"):
         if key in cfg:

@@ -95,12 +95,22 @@ def as_crs(crs: Any) -> CRS:
     """
     if crs is None:
         raise CRSError("no CRS given: pass an EPSG code such as 4326 or 4546")
-    if isinstance(crs, CRS):
-        return crs
-    try:
-        return CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises CRSError of its own, plus others
-        raise CRSError(f"unknown CRS {crs!r}: give an EPSG code (e.g. 4490, 4546) or a WKT/PROJ string") from exc
+    if not isinstance(crs, CRS):
+        if isinstance(crs, float) and crs.is_integer():
+            crs = int(crs)
+        if isinstance(crs, (bool, float)):
+            raise CRSError(f"unknown CRS {crs!r}: give an EPSG code (e.g. 4490, 4546) or a WKT/PROJ string")
+        try:
+            crs = CRS.from_user_input(crs)
+        except Exception as exc:  # pyproj raises CRSError of its own, plus others
+            raise CRSError(f"unknown CRS {crs!r}: give an EPSG code (e.g. 4490, 4546) or a WKT/PROJ string") from exc
+    if not (crs.is_geographic or crs.is_projected):
+        kind = crs.type_name.lower()
+        raise CRSError(
+            f"CRS {crs.name!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a geographic or projected CRS: its coordinates cannot be placed "
+            "on the earth; give the horizontal CRS (e.g. 4490 or 4546)"
+        )
+    return crs
 
 
 def crs_label(crs: Any) -> str:

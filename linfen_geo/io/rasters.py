@@ -243,9 +243,9 @@ def import_raster(
                 "(gdalbuildvrt) or pass allow_partial=True (CLI: --allow-partial)"
             )
         # ---------------------------------------------------------------- target grid
-        res = float(resolution_m) if resolution_m else _native_resolution_m(src)
-        if res <= 0:
-            raise InputError(f"resolution_m must be positive, not {res}")
+        res = float(resolution_m) if resolution_m is not None else _native_resolution_m(src)
+        if not (math.isfinite(res) and res > 0):
+            raise InputError(f"resolution_m must be a positive number of metres, not {resolution_m!r}")
         minx, miny, maxx, maxy = city.bounds
         dst_t, height, width = aligned_grid((minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m), res)
         x0, y1 = dst_t.c, dst_t.f

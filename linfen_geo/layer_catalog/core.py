@@ -214,6 +214,10 @@ class Catalog:
         self._study_area: Any = None
         self._fp_memo: dict[tuple[str, float, int], str] = {}
         self.build_seconds: dict[str, float] = {}
+        from linfen_geo.config_schema import validate_config
+
+        where = str(_config.config_file() or "config") if config is None else "config"
+        validate_config(cfg, where, layer_names=list(self.specs))
         for name, entry in cfg.get("layers", {}).items():
             entry = dict(entry)
             self.use(name, entry.pop("path"), **entry)
