@@ -39,7 +39,7 @@ def test_a_plan_with_rules_5_names_the_key(tmp_path, capsys):
     from linfen_geo.config import PACKAGE_DIR
 
     plan = (PACKAGE_DIR / "plan" / "plan.toml").read_text(encoding="utf-8")
-    head, sep, _ = plan.partition("[[siting.rules]]")
+    head = plan.partition("[[siting.rules]]")[0]
     bad = tmp_path / "plan.toml"
     bad.write_text(head.replace("[siting]\n", "[siting]\nrules = 5\n", 1), encoding="utf-8")
     cfg = tmp_path / "linfen_geo.toml"
@@ -61,7 +61,7 @@ def test_a_plan_with_rules_5_names_the_key(tmp_path, capsys):
             os.environ["LINFEN_GEO_CONFIG"] = old
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "siting.rules" in err
+    assert "'siting.rules' must be a list, not 5" in err
 
 
 @pytest.mark.parametrize(
