@@ -24,7 +24,7 @@ Examples
 >>> import geopandas as gpd
 >>> from shapely.geometry import box
 >>> from linfen_geo.crs import area_m2
->>> sq = gpd.GeoSeries([box(0, 0, 100, 100)], crs="EPSG:4546")
+>>> sq = gpd.GeoSeries([box(0, 0, 100, 100)], crs=AREA_CRS)
 >>> float(area_m2(sq).sum())
 10000.0
 """
@@ -52,6 +52,7 @@ __all__ = [
     "WORK_CRS",
     "WORK_CRS_NAME",
     "area_m2",
+    "is_equal_area",
     "as_crs",
     "buffer_m",
     "crs_label",
@@ -275,8 +276,47 @@ def _geoms(obj: Any) -> Any:
     return obj.geometry if hasattr(obj, "geometry") else obj
 
 
+#: projection methods that preserve area: their planar areas are true areas
+EQUAL_AREA_METHODS = frozenset(
+    {
+        "albers equal area",
+        "lambert azimuthal equal area",
+        "lambert azimuthal equal area (spherical)",
+        "lambert cylindrical equal area",
+        "lambert cylindrical equal area (spherical)",
+        "equal earth",
+        "mollweide",
+        "sinusoidal",
+        "eckert iv",
+        "eckert vi",
+        "goode homolosine",
+        "interrupted goode homolosine",
+    }
+)
+
+
+def is_equal_area(crs: Any) -> bool:
+    """True for a projected CRS whose projection preserves area (Albers, LAEA, Equal Earth ...).
+
+    Examples
+    --------
+    >>> is_equal_area(AREA_CRS), is_equal_area(4546), is_equal_area(3857)
+    (True, False, False)
+    """
+    crs = as_crs(crs)
+    op = crs.coordinate_operation
+    if not crs.is_projected or op is None:
+        return False
+    method = op.method_name.lower()
+    return method in EQUAL_AREA_METHODS or crs.to_proj4().startswith(("+proj=aea", "+proj=laea", "+proj=cea"))
+
+
 def area_m2(obj: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
-    """Area of each feature in square metres; refuses a geographic CRS.
+    """True (ellipsoidal) area of each feature in square metres; refuses a geographic CRS.
+
+    In an equal-area CRS the planar area is returned. In any other projected CRS (Gauss-Kruger,
+    UTM, Web Mercator ...) planar areas are wrong (Web Mercator: x1.54 at Linfen's latitude), so
+    the geometries are densified (edges <= 100 m) and measured in :data:`AREA_CRS` instead.
 
     Examples
     --------
@@ -284,9 +324,20 @@ def area_m2(obj: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
     >>> from shapely.geometry import box
     >>> float(area_m2(gpd.GeoSeries([box(0, 0, 10, 20)], crs=AREA_CRS)).iloc[0])
     200.0
+    >>> sq = gpd.GeoSeries([box(12400000, 4300000, 12401000, 4301000)], crs=3857)  # 1 km "square" at 36 N
+    >>> round(float(area_m2(sq).iloc[0]) / 1e6, 3)
+    0.653
     """
-    require_projected(obj, "area")
-    return _geoms(obj).area
+    import shapely
+
+    crs = require_projected(obj, "area")
+    geoms = _geoms(obj)
+    if is_equal_area(crs):
+        return geoms.area
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    dense = shapely.segmentize(np.asarray(geoms.values), 100.0 / unit)
+    projected = reproject(dense, crs, AREA_CRS)
+    return type(geoms.area)(shapely.area(projected), index=geoms.index)
 
 
 def length_m(obj: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:

@@ -19,14 +19,15 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from linfen_geo.crs import AREA_CRS, require_crs
-from linfen_geo.errors import InputError, LinfenGeoWarning
+from linfen_geo.crs import AREA_CRS, as_crs, crs_label, require_crs
+from linfen_geo.errors import CRSMismatchError, InputError, LinfenGeoWarning
 from linfen_geo.geometry import repair_geometries
 from linfen_geo.plan.model import plan_model
 
 __all__ = [
     "as_layer",
     "as_raster",
+    "check_same_crs",
     "city_zone",
     "dissolved",
     "layer_status",
@@ -89,6 +90,33 @@ def as_layer(layer: Any, catalog: Any = None, *, what: str = "layer") -> gpd.Geo
         layer = layer.set_geometry(fixed)
         layer.attrs["repaired_invalid"] = n
     return layer
+
+
+def check_same_crs(pairs: Any, reproject: bool = False) -> None:
+    """Refuse user-given layers in different CRSs (catalog layers are all EPSG:4326 by contract).
+
+    Parameters
+    ----------
+    pairs
+        ``(as given, loaded GeoDataFrame, what)`` for each input of an analysis.
+    reproject
+        Accept different CRSs (each is reprojected to the analysis CRS anyway).
+
+    Raises
+    ------
+    CRSMismatchError
+        Two inputs the caller passed as GeoDataFrames carry different CRSs.
+    """
+    given = [(what, gdf) for obj, gdf, what in pairs if not isinstance(obj, str)]
+    if reproject or len(given) < 2:
+        return
+    first_what, first = given[0]
+    for what, gdf in given[1:]:
+        if as_crs(gdf.crs) != as_crs(first.crs):
+            raise CRSMismatchError(
+                f"{what} is in {crs_label(gdf.crs)} but {first_what} is in {crs_label(first.crs)}: "
+                "reproject one of them, or pass reproject=True"
+            )
 
 
 def plan_of(catalog: Any = None) -> Any:

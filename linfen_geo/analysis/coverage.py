@@ -23,14 +23,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis._prep import as_layer, city_zone, dissolved, layer_status, zone_names
+from linfen_geo.analysis._prep import as_layer, check_same_crs, city_zone, dissolved, layer_status, zone_names
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME
 from linfen_geo.units import add_area_columns
 
 __all__ = ["coverage", "with_total"]
 
 
-def coverage(layer: Any, zones: Any = "counties", *, zone_id: str | None = None, catalog: Any = None) -> pd.DataFrame:
+def coverage(
+    layer: Any, zones: Any = "counties", *, zone_id: str | None = None, catalog: Any = None, reproject: bool = False
+) -> pd.DataFrame:
     """Area of each zone covered by a layer.
 
     Parameters
@@ -44,6 +46,8 @@ def coverage(layer: Any, zones: Any = "counties", *, zone_id: str | None = None,
         Column identifying zones (default: the catalog's id column, else the index).
     catalog
         Catalog to load named layers from (default: the session's).
+    reproject
+        Accept a ``layer`` and ``zones`` given in different CRSs (else :class:`CRSMismatchError`).
 
     Returns
     -------
@@ -57,6 +61,7 @@ def coverage(layer: Any, zones: Any = "counties", *, zone_id: str | None = None,
         zone_id = "zone_id"
     else:
         z = as_layer(zones, catalog, what="zones")
+        check_same_crs([(layer, lyr, "layer"), (zones, z, "zones")], reproject)
     if zone_id is None:
         zone_id = next(
             (c for c in ("adcode", "barrier_id", "corridor_id", "redline_id", "zone_id", "id") if c in z.columns), None

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis._prep import as_layer, as_raster, dissolved, plan_of
+from linfen_geo.analysis._prep import as_layer, as_raster, check_same_crs, dissolved, plan_of
 from linfen_geo.analysis.coverage import coverage, with_total
 from linfen_geo.analysis.zonal import tabulate_classes
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME
@@ -41,7 +41,13 @@ def redline_share(redlines: Any = "redlines", counties: Any = "counties", *, cat
 
 
 def redline_change(
-    old: Any, new: Any, counties: Any = "counties", *, catalog: Any = None, tolerance_m2: float | None = None
+    old: Any,
+    new: Any,
+    counties: Any = "counties",
+    *,
+    catalog: Any = None,
+    tolerance_m2: float | None = None,
+    reproject: bool = False,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Compare two versions of the red-line layer: area gained and lost per county.
 
@@ -54,6 +60,8 @@ def redline_change(
     tolerance_m2
         Net losses smaller than this count as "not reduced" (numerical noise); default: the
         plan's ``[indicators.redline_share] tolerance_m2``.
+    reproject
+        Accept inputs given in different CRSs (else :class:`CRSMismatchError`).
 
     Returns
     -------
@@ -63,14 +71,16 @@ def redline_change(
     changes : geopandas.GeoDataFrame
         Polygons of the gained and lost areas (``change`` = "gained"/"lost"), in AREA_CRS, for a map.
     """
-    o, n = (
-        dissolved(as_layer(old, catalog, what="old red lines")),
-        dissolved(as_layer(new, catalog, what="new red lines")),
+    old_l, new_l = as_layer(old, catalog, what="old red lines"), as_layer(new, catalog, what="new red lines")
+    cty = as_layer(counties, catalog, what="counties")
+    check_same_crs(
+        [(old, old_l, "old red lines"), (new, new_l, "new red lines"), (counties, cty, "counties")], reproject
     )
+    o, n = dissolved(old_l), dissolved(new_l)
     if tolerance_m2 is None:
         tolerance_m2 = plan_model(plan_of(catalog)).indicators.redline_share.tolerance_m2
     gained, lost = shapely.difference(n, o), shapely.difference(o, n)
-    cty = as_layer(counties, catalog, what="counties").to_crs(AREA_CRS)
+    cty = cty.to_crs(AREA_CRS)
     cg = cty.geometry.values
     table = pd.DataFrame(
         {

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis._prep import as_layer, dissolved
+from linfen_geo.analysis._prep import as_layer, check_same_crs, dissolved
 from linfen_geo.crs import AREA_CRS, AREA_CRS_NAME, WORK_CRS, WORK_CRS_NAME
 from linfen_geo.units import add_area_columns
 
@@ -42,15 +42,21 @@ __all__ = [
 DEFAULT_LAYERS = ("barriers", "corridors", "redlines", "reserves", "spring_zones", "mines")
 
 
-def _resolve(layers: Mapping[str, Any] | Sequence[str] | None, catalog: Any) -> dict[str, gpd.GeoDataFrame]:
+def _resolve(
+    layers: Mapping[str, Any] | Sequence[str] | None, catalog: Any, reproject: bool = False
+) -> dict[str, gpd.GeoDataFrame]:
     if layers is None:
         layers = DEFAULT_LAYERS
     if isinstance(layers, Mapping):
-        return {k: as_layer(v, catalog, what=k) for k, v in layers.items()}
+        out = {k: as_layer(v, catalog, what=k) for k, v in layers.items()}
+        check_same_crs([(layers[k], g, k) for k, g in out.items()], reproject)
+        return out
     return {name: as_layer(name, catalog, what=name) for name in layers}
 
 
-def overlap_matrix(layers: Mapping[str, Any] | Sequence[str] | None = None, *, catalog: Any = None) -> pd.DataFrame:
+def overlap_matrix(
+    layers: Mapping[str, Any] | Sequence[str] | None = None, *, catalog: Any = None, reproject: bool = False
+) -> pd.DataFrame:
     """Pairwise intersection areas of dissolved layers (both orders, and each layer with itself).
 
     Returns
@@ -59,7 +65,7 @@ def overlap_matrix(layers: Mapping[str, Any] | Sequence[str] | None = None, *, c
         Long table ``layer_a, layer_b, area_a_m2, area_b_m2, overlap_m2, share_of_a, share_of_b``
         (+ km2/亩 columns). ``overlap(a, b) == overlap(b, a)``.
     """
-    frames = _resolve(layers, catalog)
+    frames = _resolve(layers, catalog, reproject)
     unions = {k: dissolved(v) for k, v in frames.items()}
     names = list(unions)
     areas = {k: unions[k].area for k in names}
@@ -96,10 +102,17 @@ def overlap_matrix(layers: Mapping[str, Any] | Sequence[str] | None = None, *, c
 
 
 def overlap_by_county(
-    layers: Mapping[str, Any] | Sequence[str] | None = None, counties: Any = "counties", *, catalog: Any = None
+    layers: Mapping[str, Any] | Sequence[str] | None = None,
+    counties: Any = "counties",
+    *,
+    catalog: Any = None,
+    reproject: bool = False,
 ) -> pd.DataFrame:
-    """Pairwise overlaps (a < b) broken down by county; rows sum to :func:`overlap_matrix` totals."""
-    frames = _resolve(layers, catalog)
+    """Pairwise overlaps (a < b) broken down by county; rows sum to :func:`overlap_matrix` totals.
+
+    Layers given as GeoDataFrames in different CRSs raise :class:`CRSMismatchError` unless ``reproject``.
+    """
+    frames = _resolve(layers, catalog, reproject)
     unions = {k: dissolved(v) for k, v in frames.items()}
     cty = as_layer(counties, catalog, what="counties").to_crs(AREA_CRS)
     cgeoms = cty.geometry.values
@@ -130,7 +143,12 @@ def overlap_by_county(
 
 
 def features_in_zones(
-    features: Any, zones: Mapping[str, Any] | Sequence[str], *, id_column: str, catalog: Any = None
+    features: Any,
+    zones: Mapping[str, Any] | Sequence[str],
+    *,
+    id_column: str,
+    catalog: Any = None,
+    reproject: bool = False,
 ) -> pd.DataFrame:
     """For each feature, which zones (e.g. red lines, reserves, spring zones) it overlaps and how much.
 
@@ -143,11 +161,15 @@ def features_in_zones(
         One row per (feature, zone layer, zone feature) pair that intersects: ``feature_id,
         zone_layer, zone_id, zone_name, overlap_m2, share_of_feature``.
     """
-    feats = as_layer(features, catalog, what="features").to_crs(AREA_CRS)
+    feats = as_layer(features, catalog, what="features")
+    zone_layers = _resolve(zones, catalog, reproject)
+    if isinstance(zones, Mapping):
+        check_same_crs([(features, feats, "features"), *[(zones[k], g, k) for k, g in zone_layers.items()]], reproject)
+    feats = feats.to_crs(AREA_CRS)
     fgeoms = feats.geometry.values
     farea = shapely.area(fgeoms)
     rows = []
-    for name, zl in _resolve(zones, catalog).items():
+    for name, zl in zone_layers.items():
         zl = zl.to_crs(AREA_CRS)
         zid = next(
             (
@@ -183,10 +205,13 @@ def features_in_zones(
     return out
 
 
-def line_stretches_in(lines: Any, polygons: Any, *, line_id: str, polygon_id: str, catalog: Any = None) -> pd.DataFrame:
+def line_stretches_in(
+    lines: Any, polygons: Any, *, line_id: str, polygon_id: str, catalog: Any = None, reproject: bool = False
+) -> pd.DataFrame:
     """Length of each line (e.g. a corridor road) inside each polygon (e.g. a red line), in metres (EPSG:4546)."""
-    ln = as_layer(lines, catalog, what="lines").to_crs(WORK_CRS)
-    pg = as_layer(polygons, catalog, what="polygons").to_crs(WORK_CRS)
+    ln, pg = as_layer(lines, catalog, what="lines"), as_layer(polygons, catalog, what="polygons")
+    check_same_crs([(lines, ln, "lines"), (polygons, pg, "polygons")], reproject)
+    ln, pg = ln.to_crs(WORK_CRS), pg.to_crs(WORK_CRS)
     tree = shapely.STRtree(pg.geometry.values)
     li, pi = tree.query(ln.geometry.values, predicate="intersects")
     length = shapely.length(shapely.intersection(ln.geometry.values[li], pg.geometry.values[pi]))

@@ -92,6 +92,9 @@ def resolve_layer_inputs(
         if isinstance(obj, str):
             out.append(_from_catalog(catalog, obj, name))
             continue
+        if len(obj) == 0 or bool(getattr(obj, "geometry", obj).is_empty.all()):
+            # an empty layer would make every site "clear": nothing was checked, so say so loudly
+            raise InputError(f"layer {name!r} given to check_siting has no features: nothing to check against")
         attrs = getattr(obj, "attrs", {})
         cat_name = attrs.get("layer") if attrs.get("layer") in getattr(catalog, "specs", {}) else None
         source = str(attrs.get("source", "") or "GeoDataFrame given to check_siting")

@@ -373,6 +373,11 @@ def _resolve_crs(raw: _Raw, crs: Any, bounds: np.ndarray) -> tuple[CRS | str, bo
                     f"{where}: the data are in {crs_label(file_crs)}, not lon/lat, so crs={crs!r} cannot apply: "
                     "drop crs=..."
                 )
+            raw.warnings.append(
+                f"the file is labelled {crs_label(file_crs)} but crs={crs!r} was given: its coordinates were read "
+                f"as {offset.upper()} and shifted to WGS 84 (a few hundred metres in China); drop crs=... if the "
+                "file really is WGS 84"
+            )
             return offset, False
         if crs is not None and not _same_crs(as_crs(crs), file_crs):
             raise CRSError(
