@@ -1,0 +1,443 @@
+"""Reading a user's file safely: regular files only, text capped in size, Chinese encodings detected.
+
+Every reader of a user's file goes through :func:`check_regular_file` before opening it (a named
+pipe would block forever, ``/dev/zero`` never ends, a folder is not a file) and text readers load
+at most :data:`TEXT_LIMIT_BYTES` through :func:`read_bytes_capped` / :func:`read_text_capped`.
+
+:func:`decode_text` turns bytes into text: a byte-order mark (UTF-8, UTF-16, UTF-32) decides;
+else UTF-8, else GB18030 (a superset of GBK and GB2312). Bytes that decode but read as nonsense
+(Big5 or Latin-1 read as GBK gives kana, box drawing, private-use and rare characters) and bytes
+that read as both UTF-8 and GBK without a single UTF-8 Chinese character (``C4 BF`` is ``Ŀ`` in
+UTF-8 and ``目`` in GBK) are refused in one line naming ``encoding=``: a name is never garbled
+silently. :func:`detect_encoding` makes the same decision over many short values (the fields of a
+DBF).
+
+Examples
+--------
+>>> decode_text("临汾".encode("gbk"), None, "t.csv")
+('临汾', 'gb18030')
+>>> decode_text("\\ufeff临汾".encode("utf-8"), None, "t.csv")
+('临汾', 'utf-8')
+>>> decode_text("臨汾市堯都區風電場".encode("big5"), None, "t.csv")
+Traceback (most recent call last):
+...
+linfen_geo.errors.InputError: t.csv: the text is neither UTF-8 nor GBK/GB18030 (...): pass encoding=..., e.g. 'big5'
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from linfen_geo.errors import InputError
+
+__all__ = [
+    "TEXT_LIMIT_BYTES",
+    "check_regular_file",
+    "decode_text",
+    "detect_encoding",
+    "read_bytes_capped",
+    "read_text_capped",
+]
+
+#: the most a text reader (CSV, WKT, 界址点 TXT, GeoJSON or KML decoded in memory, config) loads
+TEXT_LIMIT_BYTES = 64 * 1024 * 1024
+#: what to do with a text file over the limit
+CONVERT_HINT = "convert it to a GeoPackage (ogr2ogr -f GPKG out.gpkg IN) and read that"
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: non-Han characters a Chinese name or note plausibly holds (besides ASCII)
+_PUNCT = set("、。，．：；？！（）《》〈〉「」『』【】〔〕“”‘’·…—～－×÷°±℃Ⅰ ⅡⅢⅣⅤⅥⅦⅧⅨⅩ①②③④⑤⑥⑦⑧⑨⑩№％‰〇　")
+_GBK_NOTE = "GBK/GB18030"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def check_regular_file(
+    path: str | os.PathLike[str], *, where: str | None = None, folders: tuple[str, ...] = ()
+) -> Path:
+    """Refuse, before opening it, anything but a regular file (symbolic links are followed).
+
+    Parameters
+    ----------
+    path
+        The user's path.
+    where
+        Names the input in the message (default: the path).
+    folders
+        Suffixes of folders that are datasets and allowed (``(".gdb",)`` for a File GDB).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        The path does not exist, or is a named pipe, device, socket or folder.
+
+    Examples
+    --------
+    >>> check_regular_file("/dev/null", where="sites.txt")
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.InputError: sites.txt is not a regular file but a character device: give a file
+    """
+    path = Path(path)
+    where = where or str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"{where}: file not found: check the path") from None
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read: {exc.strerror}") from None
+    if stat.S_ISREG(mode):
+        return path
+    if stat.S_ISDIR(mode) and path.suffix.lower() in folders:
+        return path
+    target = os.path.realpath(path)
+    shown = f" ({target})" if target != os.path.abspath(path) else ""
+    extra = f"; a folder is read only as {', '.join(folders)}" if stat.S_ISDIR(mode) and folders else ""
+    raise InputError(f"{where} is not a regular file but {_kind(mode)}{shown}: give a file{extra}")
+
+
+def read_bytes_capped(
+    path: str | os.PathLike[str],
+    limit_bytes: int = TEXT_LIMIT_BYTES,
+    *,
+    where: str | None = None,
+    hint: str = CONVERT_HINT,
+) -> bytes:
+    """The bytes of a regular file of at most ``limit_bytes``.
+
+    Parameters
+    ----------
+    path
+        The user's file.
+    limit_bytes
+        The most that is read; a larger file is refused before reading (and a file that grows
+        past it while being read, too).
+    where
+        Names the input in messages.
+    hint
+        How to proceed with a larger file, at the end of the message.
+
+    Returns
+    -------
+    bytes
+        The content.
+
+    Raises
+    ------
+    InputError
+        Not a regular file, larger than ``limit_bytes``, or unreadable.
+    """
+    path = check_regular_file(path, where=where)
+    where = where or str(path)
+
+    def too_big(size: int) -> InputError:
+        return InputError(
+            f"{where} is {size / 2**20:.0f} MB, more than the {limit_bytes / 2**20:.0f} MB "
+            f"read as text: {hint.replace('IN', path.name)}"
+        )
+
+    try:
+        size = path.stat().st_size
+        if size > limit_bytes:
+            raise too_big(size)
+        with path.open("rb") as fh:
+            data = fh.read(limit_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit_bytes:
+        raise too_big(len(data))
+    return data
+
+
+def read_text_capped(
+    path: str | os.PathLike[str],
+    limit_bytes: int = TEXT_LIMIT_BYTES,
+    *,
+    encoding: str | None = None,
+    where: str | None = None,
+    hint: str = CONVERT_HINT,
+) -> str:
+    """The text of a regular file of at most ``limit_bytes``, decoded by :func:`decode_text`.
+
+    Parameters
+    ----------
+    path
+        The user's file.
+    limit_bytes
+        See :func:`read_bytes_capped`.
+    encoding
+        The file's encoding (``"utf-8"`` for TOML); None detects it.
+    where
+        Names the input in messages.
+    hint
+        How to proceed with a larger file.
+
+    Returns
+    -------
+    str
+        The text, without a byte-order mark.
+
+    Raises
+    ------
+    InputError
+        See :func:`read_bytes_capped`; or the bytes are not text in ``encoding`` (or in a
+        detected one).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.toml"
+    >>> _ = p.write_bytes("名称 = '临汾'".encode("gbk"))
+    >>> read_text_capped(p, 100, encoding="utf-8", where="a.toml")
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.InputError: a.toml: cannot decode as utf-8 (byte 0): save the file as UTF-8 or pass encoding=...
+    """
+    data = read_bytes_capped(path, limit_bytes, where=where, hint=hint)
+    return decode_text(data, encoding, where or str(path))[0]
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
+
+
+def _is_junk(ch: str) -> bool:
+    """A character no attribute text holds: controls, private use, unassigned, U+FFFD."""
+    if ch in "\t\n\r" or (ch.isascii() and ch.isprintable()):
+        return False
+    return ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs")
+
+
+def _plausible_gb(text: str) -> bool:
+    """Whether GB18030-decoded text reads as Chinese: no junk, few rare or odd characters.
+
+    Big5 or Latin-1 bytes read as GBK give kana, box drawing, private-use and rare Han
+    characters; Chinese text is almost all GB2312 Han characters and punctuation.
+    """
+    odd = n = 0
+    for ch in text:
+        if ch.isascii():
+            if _is_junk(ch):
+                return False
+            continue
+        n += 1
+        if _is_junk(ch):
+            return False
+        if _is_han(ch):
+            odd += not _in_gb2312(ch)
+        elif ch not in _PUNCT and not (0xFF01 <= ord(ch) <= 0xFF5E):  # fullwidth ASCII
+            odd += 1
+    return odd <= max(1, n // 5)
+
+
+def _utf8_chinese(text: str) -> bool:
+    """Whether UTF-8-decoded text holds a character of three bytes or more (Chinese is)."""
+    return any(ord(ch) >= 0x800 for ch in text)
+
+
+def _codec(encoding: str, where: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"{where}: unknown encoding {encoding!r}: use e.g. 'utf-8' or 'gbk'") from None
+
+
+def _choose(data: bytes, where: str) -> str:
+    """``"utf-8"`` or ``"gb18030"`` for ``data`` (no byte-order mark), else :class:`InputError`."""
+    if data.isascii():
+        return "utf-8"
+    try:
+        u: str | None = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        u, u_err = None, exc.start
+    try:
+        g: str | None = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        g, g_err = None, exc.start
+    u_ok = u is not None and not any(_is_junk(ch) for ch in u)
+    g_ok = g is not None and _plausible_gb(g)
+    if u_ok and (not g_ok or _utf8_chinese(u)):  # type: ignore[arg-type]
+        return "utf-8"
+    if g_ok and not u_ok:
+        return "gb18030"
+    if u_ok and g_ok:
+        raise InputError(
+            f"{where}: the text reads as UTF-8 ({_sample(u)}) and as GBK ({_sample(g)}): "
+            "pass encoding='utf-8' or encoding='gbk'"
+        )
+    at = u_err if u is None else g_err if g is None else 0
+    why = f"byte {at}" if u is None or g is None else "it decodes to unlikely characters"
+    raise InputError(f"{where}: the text is neither UTF-8 nor {_GBK_NOTE} ({why}): pass encoding=..., e.g. 'big5'")
+
+
+def _sample(text: str | None, limit: int = 12) -> str:
+    bits = [ch for ch in (text or "") if not ch.isascii()][:limit]
+    return repr("".join(bits))
+
+
+def decode_text(data: bytes, encoding: str | None, where: str) -> tuple[str, str]:
+    """Decode a file's bytes: a byte-order mark, else ``encoding``, else UTF-8 or GB18030 detected.
+
+    Parameters
+    ----------
+    data
+        The bytes.
+    encoding
+        The user's encoding (a byte-order mark still wins over it); None detects.
+    where
+        Names the input in messages.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The text (without byte-order mark) and the encoding used: ``"utf-8"``, ``"utf-16"``,
+        ``"utf-32"``, ``"gb18030"`` (detected GBK) or ``encoding`` as given.
+
+    Raises
+    ------
+    InputError
+        Unknown encoding, bytes not in it, or (detecting) neither UTF-8 nor GBK/GB18030, or both.
+
+    Examples
+    --------
+    >>> decode_text("名称".encode("utf-16"), None, "x")
+    ('名称', 'utf-16')
+    >>> decode_text(b"\\xc4\\xbf", None, "x")  # 'Ŀ' in UTF-8, '目' in GBK
+    Traceback (most recent call last):
+    ...
+    linfen_geo.errors.InputError: x: the text reads as UTF-8 ('Ŀ') and as GBK ('目'): pass encoding='utf-8' or encoding='gbk'
+    """
+    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+    if bom is not None:
+        try:
+            return data.decode(bom).lstrip("\ufeff"), bom.replace("-sig", "")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{where}: starts with a {bom} byte-order mark but is not {bom} (byte {exc.start})"
+            ) from None
+    if encoding:
+        name = _codec(encoding, where)
+        try:
+            return data.decode(name).lstrip("\ufeff"), encoding
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{where}: cannot decode as {encoding} (byte {exc.start}): "
+                + (
+                    "save the file as UTF-8 or pass encoding=..."
+                    if name == "utf-8"
+                    else "try encoding='gb18030' or 'utf-8'"
+                )
+            ) from None
+    used = _choose(data, where)
+    return data.decode(used), used
+
+
+def detect_encoding(values: Iterable[bytes], where: str, declared: str | None = None) -> tuple[str, str | None]:
+    """The encoding of many short byte strings (a DBF's text fields), and a warning if ``declared`` is wrong.
+
+    Parameters
+    ----------
+    values
+        The raw values (trailing padding removed).
+    where
+        Names the input in messages.
+    declared
+        What the file says (a ``.cpg``), if anything: kept when the bytes decode in it to
+        plausible text.
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        The encoding (``declared`` as written, ``"utf-8"`` or ``"gb18030"``) and, when the bytes
+        contradict ``declared``, a note saying what was used instead (without ``where``).
+
+    Raises
+    ------
+    InputError
+        The values are neither UTF-8 nor GBK/GB18030 (nor ``declared``), or read as both.
+
+    Examples
+    --------
+    >>> detect_encoding(["临汾".encode("gbk"), b"A1"], "x.dbf", declared="UTF-8")
+    ('gb18030', "the .cpg says 'UTF-8' but the attributes are GBK/GB18030: read them as GB18030")
+    """
+    data = b"\n".join(v for v in values if v)
+    if declared:
+        try:
+            name: str | None = codecs.lookup(declared).name
+        except LookupError:
+            name = None
+        if name is not None and _fits(data, name):
+            return declared, None
+    used = _choose(data, where)
+    if not declared:
+        return used, None
+    label = "UTF-8" if used == "utf-8" else _GBK_NOTE
+    return used, f"the .cpg says {declared!r} but the attributes are {label}: read them as {used.upper()}"
+
+
+def _fits(data: bytes, name: str) -> bool:
+    """Whether ``data`` is plausible text in codec ``name``."""
+    if data.isascii():
+        return True
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError:
+        return False
+    if any(_is_junk(ch) for ch in text):
+        return False
+    if name in ("gb18030", "gbk", "gb2312"):
+        return _plausible_gb(text)
+    if name == "utf-8":
+        return True
+    # a single-byte code page decodes anything: it is contradicted by valid UTF-8 or by GBK Chinese
+    try:
+        data.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    try:
+        g = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return True
+    return not (_plausible_gb(g) and all(_in_gb2312(ch) for ch in g if not ch.isascii()))
