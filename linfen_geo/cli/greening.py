@@ -43,6 +43,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     """Handler of ``linfen-geo greening``: run the report and write it to ``--out``."""
     from linfen_geo.analysis.greening import corridor_greening
     from linfen_geo.io.rasters import raster_class_scheme
+    from linfen_geo.io.textfiles import check_regular_file
     from linfen_geo.layer_catalog.core import get_catalog
     from linfen_geo.reports.greening import write_greening
 
@@ -50,6 +51,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     if args.classes and not args.landcover:
         raise InputError("--classes describes the raster given with --landcover; pass --landcover PATH too")
     if args.landcover:
+        check_regular_file(args.landcover, where=f"--landcover {args.landcover}")
         classes = args.classes or raster_class_scheme(args.landcover)
         if not classes:
             raise InputError(
@@ -58,6 +60,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
             )
         cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
     if args.dem:
+        check_regular_file(args.dem, where=f"--dem {args.dem}")
         cat.use("dem", args.dem, status="real", source=str(args.dem))
     res = corridor_greening(catalog=cat, corridor_mode=args.corridor_mode)
     paths = write_greening(res, args.out, overwrite=args.force)
