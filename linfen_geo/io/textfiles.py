@@ -21,7 +21,7 @@ Examples
 >>> decode_text("臨汾市堯都區風電場".encode("big5"), None, "t.csv")
 Traceback (most recent call last):
 ...
-linfen_geo.errors.InputError: t.csv: the text is neither UTF-8 nor GBK/GB18030 (...): pass encoding=..., e.g. 'big5'
+linfen_geo.errors.InputError: t.csv: the text is not UTF-8 and reads as GBK/GB18030 only as unlikely characters (...): pass encoding=..., e.g. 'big5' (or 'gb18030' if they are right)
 """
 
 from __future__ import annotations
@@ -236,6 +236,14 @@ def _in_gb2312(ch: str) -> bool:
     return True
 
 
+def _in_gbk(ch: str) -> bool:
+    try:
+        ch.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_han(ch: str) -> bool:
     o = ord(ch)
     return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
@@ -264,10 +272,10 @@ def _plausible_gb(text: str) -> bool:
         if _is_junk(ch):
             return False
         if _is_han(ch):
-            odd += not _in_gb2312(ch)
+            odd += _in_gbk(ch) and not _in_gb2312(ch)  # where Big5 lands; GB18030's 4-byte Han is not
         elif ch not in _PUNCT and not (0xFF01 <= ord(ch) <= 0xFF5E):  # fullwidth ASCII
             odd += 1
-    return odd <= max(1, n // 5)
+    return odd <= n // 4
 
 
 def _utf8_chinese(text: str) -> bool:
@@ -305,9 +313,13 @@ def _choose(data: bytes, where: str) -> str:
             f"{where}: the text reads as UTF-8 ({_sample(u)}) and as GBK ({_sample(g)}): "
             "pass encoding='utf-8' or encoding='gbk'"
         )
-    at = u_err if u is None else g_err if g is None else 0
-    why = f"byte {at}" if u is None or g is None else "it decodes to unlikely characters"
-    raise InputError(f"{where}: the text is neither UTF-8 nor {_GBK_NOTE} ({why}): pass encoding=..., e.g. 'big5'")
+    if g is not None:  # decodes, but to kana, box drawing, private-use or rare characters
+        raise InputError(
+            f"{where}: the text is not UTF-8 and reads as {_GBK_NOTE} only as unlikely characters ({_sample(g)}): "
+            "pass encoding=..., e.g. 'big5' (or 'gb18030' if they are right)"
+        )
+    at = u_err if u is None else g_err
+    raise InputError(f"{where}: the text is neither UTF-8 nor {_GBK_NOTE} (byte {at}): pass encoding=..., e.g. 'big5'")
 
 
 def _sample(text: str | None, limit: int = 12) -> str:
@@ -388,7 +400,7 @@ def detect_encoding(values: Iterable[bytes], where: str, declared: str | None = 
     Returns
     -------
     tuple of (str, str or None)
-        The encoding (``declared`` as written, ``"utf-8"`` or ``"gb18030"``) and, when the bytes
+        The encoding (``declared`` as Python names it, ``"utf-8"`` or ``"gb18030"``) and, when the bytes
         contradict ``declared``, a note saying what was used instead (without ``where``).
 
     Raises
@@ -403,12 +415,12 @@ def detect_encoding(values: Iterable[bytes], where: str, declared: str | None = 
     """
     data = b"\n".join(v for v in values if v)
     if declared:
-        try:
-            name: str | None = codecs.lookup(declared).name
+        try:  # ArcGIS writes code pages as numbers: 936 is GBK, 65001 UTF-8
+            name: str | None = codecs.lookup(f"cp{declared}" if declared.isdigit() else declared).name
         except LookupError:
             name = None
         if name is not None and _fits(data, name):
-            return declared, None
+            return name, None
     used = _choose(data, where)
     if not declared:
         return used, None
@@ -426,7 +438,7 @@ def _fits(data: bytes, name: str) -> bool:
         return False
     if any(_is_junk(ch) for ch in text):
         return False
-    if name in ("gb18030", "gbk", "gb2312"):
+    if name in ("gb18030", "gbk", "gb2312", "cp936"):
         return _plausible_gb(text)
     if name == "utf-8":
         return True

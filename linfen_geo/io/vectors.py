@@ -245,7 +245,8 @@ def kml_source(path: Path, where: str, encoding: str | None, libkml: bool) -> It
         else:  # the KML driver cannot open a KMZ itself
             yield f"/vsizip/{path.resolve()}/{member}", data, None
         return
-    text = decode_text(data, source, where)[0]
+    superset = codecs.lookup(source).name in ("gb2312", "gbk", "cp936")  # files declared GB2312 hold GBK characters
+    text = decode_text(data, "gb18030" if superset else source, where)[0]
     text = _DECLARATION.sub('<?xml version="1.0" encoding="UTF-8"?>', text, count=1)
     with tempfile.TemporaryDirectory(prefix="linfen_geo_kml_") as tmp:
         utf8 = Path(tmp) / f"{path.stem}.kml"
