@@ -44,6 +44,7 @@ import pyogrio
 from linfen_geo.errors import InputError, LinfenGeoWarning
 from linfen_geo.io.textfiles import (
     TEXT_LIMIT_BYTES,
+    _codec,
     check_regular_file,
     decode_text,
     detect_encoding,
@@ -150,19 +151,20 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
     return None
 
 
-def _shapefile_encoding(path: Path, name: str, where: str) -> tuple[str, str | None]:
-    """The DBF encoding of layer ``name`` of a ``.shp``/``.zip`` and a warning if its ``.cpg`` is wrong."""
+def _shapefile_encoding(path: Path, name: str, where: str) -> tuple[str | None, str | None]:
+    """The DBF encoding of layer ``name`` of a ``.shp``/``.zip`` (None: not a shapefile layer) and a
+    note if its ``.cpg`` is wrong."""
     label = f"{where} (layer {name!r})" if path.suffix.lower() == ".zip" else where
     if path.suffix.lower() == ".zip":
         members = _shapefile_members(path, where)
         if name not in members:
-            return "utf-8", None  # not a shapefile layer: GDAL knows its encoding
+            return None, None  # not a shapefile layer: GDAL knows its encoding
         member, declared = members[name]
         with zipfile.ZipFile(path) as z, z.open(member) as fh:
             return detect_encoding(_dbf_values(fh), label, declared=declared)
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
-        return "utf-8", None
+        return None, None
     cpg = _sidecar(path, ".cpg")
     declared = None
     if cpg is not None:
@@ -257,8 +259,9 @@ def kml_source(path: Path, where: str, encoding: str | None, libkml: bool) -> It
 @contextmanager
 def _geojson_source(path: Path, where: str, encoding: str | None) -> Iterator[tuple[str, str]]:
     """The GeoJSON as GDAL reads it (the file, or a UTF-8 copy) and the encoding it was in."""
-    if encoding is None and _utf8_throughout(path):
-        yield str(path), "utf-8"
+    utf8 = codecs.lookup(encoding).name == "utf-8" if encoding else _utf8_throughout(path)
+    if utf8:
+        yield str(path), "utf-8"  # GDAL reads it as it is (a UTF-8 byte-order mark too); no size cap
         return
     text, used = decode_text(read_bytes_capped(path, where=where), encoding, where)
     if used == "utf-8" and encoding is None:
@@ -362,6 +365,8 @@ def read_vector(
     path = Path(path).expanduser()
     where = where or str(path)
     check_regular_file(path, where=where, folders=VECTOR_FOLDERS)
+    if encoding:
+        _codec(encoding, where)
     suffix = path.suffix.lower()
     notes: list[str] = []
     if suffix in (".shp", ".zip") and path.is_file():
@@ -372,7 +377,7 @@ def read_vector(
             used, note = _shapefile_encoding(path, name, where)
             if note:
                 notes.append(note if suffix == ".shp" else f"layer {name!r}: {note}")
-        gdf, name, more = _read(str(path), where, name, encoding=used)
+        gdf, name, more = _read(str(path), where, name, **({"encoding": used} if used else {}))
     elif suffix in _GEOJSON and path.is_file():
         with _geojson_source(path, where, encoding) as (src, used):
             gdf, name, more = _read(src, where, layer)
