@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Iterable
@@ -57,7 +58,13 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 #: non-Han characters a Chinese name or note plausibly holds (besides ASCII)
-_PUNCT = set("、。，．：；？！（）《》〈〉「」『』【】〔〕“”‘’·…—～－×÷°±℃Ⅰ ⅡⅢⅣⅤⅥⅦⅧⅨⅩ①②③④⑤⑥⑦⑧⑨⑩№％‰〇　")
+_PUNCT = "、。，．：；？！（）《》〈〉「」『』【】〔〕“”‘’·…—～－×÷°±℃ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ①②③④⑤⑥⑦⑧⑨⑩№％‰〇　"
+#: controls (but tab and line breaks), C1 controls, U+FFFD, private use, lone surrogates
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff\U000f0000-\U0010ffff]")
+#: ASCII, fullwidth ASCII and :data:`_PUNCT` (what is left is looked at one character at a time)
+_COMMON = re.compile(f"[\x00-\x7f\uff01-\uff5e{re.escape(_PUNCT)}]+")
+_BMP_HAN = re.compile("[\u4e00-\u9fff]+")
+_WIDE = re.compile("[\u0800-\U0010ffff]")
 _GBK_NOTE = "GBK/GB18030"
 
 
@@ -249,38 +256,34 @@ def _is_han(ch: str) -> bool:
     return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
 
 
-def _is_junk(ch: str) -> bool:
-    """A character no attribute text holds: controls, private use, unassigned, U+FFFD."""
-    if ch in "\t\n\r" or (ch.isascii() and ch.isprintable()):
-        return False
-    return ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs")
+def _has_junk(text: str) -> bool:
+    """Whether ``text`` holds a character no attribute text holds: controls, private use, unassigned, U+FFFD."""
+    if _JUNK.search(text):
+        return True
+    rest = _BMP_HAN.sub("", _COMMON.sub("", text))
+    return any(unicodedata.category(ch) == "Cn" for ch in rest)
 
 
 def _plausible_gb(text: str) -> bool:
     """Whether GB18030-decoded text reads as Chinese: no junk, few rare or odd characters.
 
     Big5 or Latin-1 bytes read as GBK give kana, box drawing, private-use and rare Han
-    characters; Chinese text is almost all GB2312 Han characters and punctuation.
+    characters (GBK's, not GB2312's: where Big5 lands; GB18030's four-byte Han are not odd);
+    Chinese text is almost all GB2312 Han characters and punctuation.
     """
-    odd = n = 0
-    for ch in text:
-        if ch.isascii():
-            if _is_junk(ch):
-                return False
-            continue
-        n += 1
-        if _is_junk(ch):
-            return False
-        if _is_han(ch):
-            odd += _in_gbk(ch) and not _in_gb2312(ch)  # where Big5 lands; GB18030's 4-byte Han is not
-        elif ch not in _PUNCT and not (0xFF01 <= ord(ch) <= 0xFF5E):  # fullwidth ASCII
-            odd += 1
+    if _has_junk(text):
+        return False
+    n = len(text) - len(text.encode("ascii", "ignore"))
+    han = "".join(_BMP_HAN.findall(text))
+    odd = len(han.encode("gbk", "ignore")) // 2 - len(han.encode("gb2312", "ignore")) // 2
+    for ch in _BMP_HAN.sub("", _COMMON.sub("", text)):
+        odd += (_in_gbk(ch) and not _in_gb2312(ch)) if _is_han(ch) else 1
     return odd <= n // 4
 
 
 def _utf8_chinese(text: str) -> bool:
     """Whether UTF-8-decoded text holds a character of three bytes or more (Chinese is)."""
-    return any(ord(ch) >= 0x800 for ch in text)
+    return _WIDE.search(text) is not None
 
 
 def _codec(encoding: str, where: str) -> str:
@@ -302,7 +305,7 @@ def _choose(data: bytes, where: str) -> str:
         g: str | None = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         g, g_err = None, exc.start
-    u_ok = u is not None and not any(_is_junk(ch) for ch in u)
+    u_ok = u is not None and not _has_junk(u)
     g_ok = g is not None and _plausible_gb(g)
     if u_ok and (not g_ok or _utf8_chinese(u)):  # type: ignore[arg-type]
         return "utf-8"
@@ -436,7 +439,7 @@ def _fits(data: bytes, name: str) -> bool:
         text = data.decode(name)
     except UnicodeDecodeError:
         return False
-    if any(_is_junk(ch) for ch in text):
+    if _has_junk(text):
         return False
     if name in ("gb18030", "gbk", "gb2312", "cp936"):
         return _plausible_gb(text)
