@@ -16,10 +16,10 @@ from typing import Any
 
 import geopandas as gpd
 
-from linfen_geo.io.vectors import _list, _pick_layer
+from linfen_geo.io.vectors import _list as _list  # re-exported: shared with linfen_geo.io.vectors
+from linfen_geo.io.vectors import _pick_layer as _pick_layer
 
 __all__: list[str] = []  # internal to linfen_geo.io.sites
-__all_helpers__ = (_list, _pick_layer)  # shared with linfen_geo.io.vectors
 
 _FIX_CRS = "pass crs=..., e.g. --crs 4546 for GK metres, --crs gcj02 for AMap coordinates"
 _WKT_START = re.compile(

@@ -11,7 +11,8 @@ when there is more than one; ``layer=`` reads one. GDAL covers points, lines, po
   ``LIBKML_LAUNDER_FIELD_NAMES=NO``, which is set while reading;
 * GDAL's XML parser (expat) reads only UTF-8, UTF-16, ISO-8859-1 and ASCII: a KML declared as
   GBK/GB2312/GB18030 (or given ``encoding=``, or undeclared and not UTF-8) is transcoded to a
-  temporary UTF-8 copy first;
+  temporary UTF-8 copy first (:func:`linfen_geo.io.vectors.kml_source`, shared with the catalog;
+  GB2312 and GBK are read as GB18030, their superset);
 * reading folder by folder would parse the whole file once per folder (minutes for a thousand
   folders), so the folders are read as one OGR VRT union layer over a single open of the file;
 * the plain KML driver (GDAL without LIBKML) ignores ``ExtendedData``: a warning says so.

@@ -1,9 +1,11 @@
 """Read a source into a raw frame: dispatch on the input's type, a file's suffix or content.
 
 Python objects (GeoDataFrame, GeoSeries, shapely geometries, DataFrames, GeoJSON dicts, WKT
-strings) are taken as they are; files go to GDAL (GeoJSON, GeoPackage, shapefiles with encoding
-detection, anything else GDAL reads), :mod:`linfen_geo.io.sites.kml` (KML/KMZ),
-:mod:`linfen_geo.io.sites.tables` (CSV/TSV/Excel, WKT) or :mod:`linfen_geo.io.jzd` (界址点 TXT).
+strings) are taken as they are; a path must be a regular file (or a File GDB folder) and goes to
+:func:`linfen_geo.io.vectors.read_vector` (GeoJSON, GeoPackage, shapefiles -- their encoding
+decided from the DBF bytes --, anything else GDAL reads), :mod:`linfen_geo.io.sites.kml`
+(KML/KMZ), :mod:`linfen_geo.io.sites.tables` (CSV/TSV/Excel, WKT) or :mod:`linfen_geo.io.jzd`
+(界址点 TXT); text is read capped and decoded by :func:`linfen_geo.io.textfiles.decode_text`.
 A file with an unknown suffix is sniffed from its first bytes. CRS handling comes later
 (:mod:`linfen_geo.io.sites.normalise`).
 
