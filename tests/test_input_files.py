@@ -185,3 +185,32 @@ def test_cli_greening_checks_dem_and_landcover(tmp_path, capsys, fresh_catalog):
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1
     assert "--dem" in err and "named pipe" in err
+
+
+def test_socket_is_refused():
+    import socket
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))  # short: a socket path has ~100 characters at most
+    path = folder / "s.csv"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+        with pytest.raises(InputError, match="is not a regular file but a socket"):
+            read_sites(path)
+    finally:
+        sock.close()
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+
+
+def test_config_with_a_utf8_byte_order_mark_is_read(tmp_path, monkeypatch):
+    from linfen_geo.config import read_config
+
+    cfg = tmp_path / "linfen_geo.toml"
+    cfg.write_bytes('\ufeffcache_dir = "缓存"\n'.encode())
+    monkeypatch.setenv("LINFEN_GEO_CONFIG", str(cfg))
+    assert read_config()["cache_dir"] == str(tmp_path / "缓存")
+    cfg.write_bytes('cache_dir = "缓存"\n'.encode("gbk"))
+    with pytest.raises(InputError, match=r"config file .*: cannot decode as utf-8"):
+        read_config()
