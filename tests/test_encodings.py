@@ -330,3 +330,19 @@ def test_random_chinese_names_come_back_exactly_or_one_line(tmp_path_factory, na
         assert "\n" not in msg and "encoding=" in msg
         return
     assert out["name"].tolist() == names
+
+
+def test_a_given_encoding_is_used_but_a_contradiction_is_said(tmp_path):
+    path = _shapefile(tmp_path / "utf8.shp", ["临汾", "霍州"], "utf-8", cpg=None)  # their UTF-8 bytes are GBK too
+    out = read_sites(path, encoding="gbk")  # as asked: the user may know better
+    assert out["name"].tolist() == ["涓存本", "闇嶅窞"]
+    assert out.attrs["encoding"] == "gbk"
+    assert any("encoding='gbk' was given, but the attributes read as UTF-8" in w for w in out.attrs["warnings"])
+    assert not read_sites(path, encoding="utf-8").attrs["warnings"]
+
+
+def test_a_given_encoding_that_cannot_decode_is_refused_not_replaced_by_question_marks(tmp_path):
+    path = _shapefile(tmp_path / "gbk.shp", NAMES, "gbk", cpg=None)
+    with pytest.raises(InputError, match=r"the attributes are not utf-8 .*pass another encoding=") as exc:
+        read_sites(path, encoding="utf-8")  # GDAL would recode with '?' for what it cannot convert
+    _one_line(exc)

@@ -151,27 +151,57 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
     return None
 
 
-def _shapefile_encoding(path: Path, name: str, where: str) -> tuple[str | None, str | None]:
-    """The DBF encoding of layer ``name`` of a ``.shp``/``.zip`` (None: not a shapefile layer) and a
-    note if its ``.cpg`` is wrong."""
+def _dbf_texts(path: Path, name: str, where: str) -> tuple[list[bytes], str | None, str] | None:
+    """The field names and distinct non-ASCII values of layer ``name`` of a ``.shp``/``.zip``, its
+    ``.cpg`` text and a label for messages; None when the layer is not a shapefile's."""
     label = f"{where} (layer {name!r})" if path.suffix.lower() == ".zip" else where
     if path.suffix.lower() == ".zip":
         members = _shapefile_members(path, where)
         if name not in members:
-            return None, None  # not a shapefile layer: GDAL knows its encoding
+            return None  # not a shapefile layer: GDAL knows its encoding
         member, declared = members[name]
         with zipfile.ZipFile(path) as z, z.open(member) as fh:
-            return detect_encoding(_dbf_values(fh), label, declared=declared)
+            return list(_dbf_values(fh)), declared, label
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
-        return None, None
+        return None
     cpg = _sidecar(path, ".cpg")
     declared = None
     if cpg is not None:
         declared = read_bytes_capped(cpg, 1024, where=str(cpg)).decode("ascii", "replace").strip() or None
     check_regular_file(dbf)
     with dbf.open("rb") as fh:
-        return detect_encoding(_dbf_values(fh), label, declared=declared)
+        return list(_dbf_values(fh)), declared, label
+
+
+def _shapefile_encoding(path: Path, name: str, where: str, given: str | None) -> tuple[str | None, str | None]:
+    """The DBF encoding of layer ``name`` (None: not a shapefile layer, GDAL decides) and a note.
+
+    Without ``given``: detected, the ``.cpg`` kept unless the bytes contradict it (then a note).
+    With ``given``: used as asked, but bytes it cannot decode are refused (GDAL would replace
+    them by ``?``) and bytes that read as something else are noted.
+    """
+    texts = _dbf_texts(path, name, where)
+    if texts is None:
+        return given, None
+    values, declared, label = texts
+    if not given:
+        return detect_encoding(values, label, declared=declared)
+    try:
+        b"\n".join(values).decode(_codec(given, where))
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{label}: the attributes are not {given} (byte {exc.start} of their text): "
+            "pass another encoding=..., or none to detect it"
+        ) from None
+    try:
+        found, note = detect_encoding(values, label, declared=given)
+    except InputError:
+        return given, None
+    return (
+        given,
+        f"encoding={given!r} was given, but the attributes read as {found.upper()}: read as given" if note else None,
+    )
 
 
 # --------------------------------------------------------------------------- text formats
@@ -371,12 +401,9 @@ def read_vector(
     notes: list[str] = []
     if suffix in (".shp", ".zip") and path.is_file():
         name = _layer_name(path, layer, where)
-        if encoding:
-            used: str | None = encoding
-        else:
-            used, note = _shapefile_encoding(path, name, where)
-            if note:
-                notes.append(note if suffix == ".shp" else f"layer {name!r}: {note}")
+        used, note = _shapefile_encoding(path, name, where, encoding)
+        if note:
+            notes.append(note if suffix == ".shp" or encoding else f"layer {name!r}: {note}")
         gdf, name, more = _read(str(path), where, name, **({"encoding": used} if used else {}))
     elif suffix in _GEOJSON and path.is_file():
         with _geojson_source(path, where, encoding) as (src, used):
