@@ -168,6 +168,7 @@ def test_shapefile_gbk_with_a_cpg_saying_utf8(tmp_path):
     assert any("the .cpg says 'UTF-8' but the attributes are GBK/GB18030" in w for w in out.attrs["warnings"])
     gdf = read_vector(path)
     assert gdf.attrs["encoding"] == "gb18030" and gdf.attrs["warnings"]
+    assert "warnings" not in read_vector(_shapefile(tmp_path / "ok.shp", NAMES, "gbk", cpg="GBK")).attrs
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,7 @@ def test_shapefile_cpg_is_kept_when_the_bytes_agree(tmp_path, encoding, cpg, use
     gdf = read_vector(path)
     assert gdf["name"].tolist() == NAMES
     assert gdf.attrs["encoding"] == used
-    assert bool(gdf.attrs["warnings"]) is (encoding == "utf-8")  # UTF-8 bytes under a GBK .cpg: said so
+    assert bool(gdf.attrs.get("warnings")) is (encoding == "utf-8")  # UTF-8 bytes under a GBK .cpg: said so
 
 
 def test_zipped_shapefile_with_a_lying_cpg(tmp_path):

@@ -384,7 +384,8 @@ def read_vector(
     geopandas.GeoDataFrame
         In the file's CRS. ``attrs``: ``encoding`` (what the text was read as: ``"utf-8"``,
         ``"gb18030"`` for detected GBK, the ``.cpg``'s or the given encoding; None for formats
-        that define their own, as GeoPackage), ``layer`` and ``warnings`` (list of str).
+        that define their own, as GeoPackage), ``layer`` and, when there is something to say,
+        ``warnings`` (list of str: a contradicted ``.cpg``, the first of several layers read).
 
     Raises
     ------
@@ -421,5 +422,7 @@ def read_vector(
     if warn:
         for note in notes:
             _warnings.warn(f"{where}: {note}", LinfenGeoWarning, stacklevel=2)
-    gdf.attrs.update({"encoding": used, "layer": name, "warnings": notes})
+    gdf.attrs.update({"encoding": used, "layer": name})
+    if notes:
+        gdf.attrs["warnings"] = notes
     return gdf
