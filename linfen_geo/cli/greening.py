@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from linfen_geo.errors import InputError
+from linfen_geo.io.textfiles import check_regular_file
 
 __all__ = ["add_greening_parser", "class_schemes", "cmd_greening"]
 
@@ -43,7 +44,6 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
     """Handler of ``linfen-geo greening``: run the report and write it to ``--out``."""
     from linfen_geo.analysis.greening import corridor_greening
     from linfen_geo.io.rasters import raster_class_scheme
-    from linfen_geo.io.textfiles import check_regular_file
     from linfen_geo.layer_catalog.core import get_catalog
     from linfen_geo.reports.greening import write_greening
 

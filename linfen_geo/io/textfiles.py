@@ -286,6 +286,26 @@ def _utf8_chinese(text: str) -> bool:
     return _WIDE.search(text) is not None
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _latin_words(text: str) -> bool:
+    """Whether every non-ASCII character is a Latin letter inside a word with ASCII letters ('Café').
+
+    GBK read as UTF-8 gives such letters standing alone or next to Han and digits ('Ŀ'), rarely
+    inside a Latin word.
+    """
+    inside = 0
+    for word in _WORD.findall(text):
+        if not word.isascii():
+            if word.encode("ascii", "ignore") == b"" or not all(
+                ch.isascii() or 0xC0 <= ord(ch) <= 0x24F for ch in word
+            ):
+                return False
+            inside += len(word) - len(word.encode("ascii", "ignore"))
+    return inside == len(text) - len(text.encode("ascii", "ignore"))
+
+
 def _codec(encoding: str, where: str) -> str:
     try:
         return codecs.lookup(encoding).name
@@ -441,10 +461,20 @@ def _fits(data: bytes, name: str) -> bool:
         return False
     if _has_junk(text):
         return False
-    if name in ("gb18030", "gbk", "gb2312", "cp936"):
-        return _plausible_gb(text)
-    if name == "utf-8":
-        return True
+    if name in ("gb18030", "gbk", "gb2312", "cp936"):  # UTF-8 Chinese read as GBK is plausible too: UTF-8 wins
+        try:
+            utf8 = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _plausible_gb(text)
+        return not (_utf8_chinese(utf8) and not _has_junk(utf8)) and _plausible_gb(text)
+    if name == "utf-8":  # unless GBK that happens to be valid UTF-8 ('目' C4 BF is 'Ŀ'): see _latin_words
+        if _utf8_chinese(text):
+            return True
+        try:
+            g = data.decode("gb18030")
+        except UnicodeDecodeError:
+            return True
+        return not _plausible_gb(g) or _latin_words(text)
     # a single-byte code page decodes anything: it is contradicted by valid UTF-8 or by GBK Chinese
     try:
         data.decode("utf-8")
