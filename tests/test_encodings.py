@@ -347,3 +347,21 @@ def test_a_given_encoding_that_cannot_decode_is_refused_not_replaced_by_question
     with pytest.raises(InputError, match=r"the attributes are not utf-8 .*pass another encoding=") as exc:
         read_sites(path, encoding="utf-8")  # GDAL would recode with '?' for what it cannot convert
     _one_line(exc)
+
+
+def test_cpg_is_not_trusted_when_the_bytes_read_as_the_other_encoding_too(tmp_path):
+    # found by the property test: GBK '目' is valid UTF-8 ('Ŀ') under a .cpg saying UTF-8 ...
+    path = _shapefile(tmp_path / "mu.shp", ["目"], "gbk", cpg="UTF-8")
+    with pytest.raises(InputError, match=r"reads as UTF-8 \('Ŀ'\) and as GBK \('目'\)"):
+        read_sites(path)
+    assert read_sites(path, encoding="gbk")["name"].tolist() == ["目"]
+    # ... and UTF-8 Chinese reads as plausible GBK under a .cpg saying GBK: UTF-8 wins, with a note
+    path = _shapefile(tmp_path / "xian.shp", ["县永西汾"], "utf-8", cpg="GBK")
+    out = read_sites(path)
+    assert out["name"].tolist() == ["县永西汾"]
+    assert any("the .cpg says 'GBK' but the attributes are UTF-8" in w for w in out.attrs["warnings"])
+    # a UTF-8 .cpg over Latin words stays trusted
+    assert (
+        read_vector(_shapefile(tmp_path / "cafe.shp", ["Café Zürich"], "utf-8", cpg="UTF-8"))["name"][0]
+        == "Café Zürich"
+    )
