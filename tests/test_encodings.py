@@ -365,3 +365,11 @@ def test_cpg_is_not_trusted_when_the_bytes_read_as_the_other_encoding_too(tmp_pa
         read_vector(_shapefile(tmp_path / "cafe.shp", ["Café Zürich"], "utf-8", cpg="UTF-8"))["name"][0]
         == "Café Zürich"
     )
+
+
+def test_utf8_unit_signs_without_chinese_are_utf8():
+    # '°' is C2 B0 in UTF-8 and '掳' in GBK: after a digit it is a degree sign (DMS coordinates)
+    assert decode_text("x1,111°30'36\"E,36.1\n".encode(), None, "dms.csv")[1] == "utf-8"
+    assert decode_text("面积 m²".encode(), None, "a.csv")[1] == "utf-8"
+    with pytest.raises(InputError, match="reads as UTF-8"):  # '³' is not taken for a unit: 鲁 is a common name
+        decode_text("3鲁".encode("gbk"), None, "a.csv")

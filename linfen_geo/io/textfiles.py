@@ -287,6 +287,17 @@ def _utf8_chinese(text: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+#: degree, area, plus-minus, times, micro signs after a digit or letter (30°, m², 5±1): rare Han in GBK
+_UNIT_SIGN = re.compile("(?<=[0-9A-Za-z'\" ])[°²±×µ]")  # not ³: 鲁 in GBK
+
+
+def _unit_signs(text: str) -> bool:
+    """Whether every non-ASCII character is a unit sign after a digit or letter ('111°30\'', 'm²').
+
+    In GBK those bytes are rare Han characters (掳 虏 卤 驴), not names.
+    """
+    n = len(text) - len(text.encode("ascii", "ignore"))
+    return 0 < n == len(_UNIT_SIGN.findall(text))
 
 
 def _latin_words(text: str) -> bool:
@@ -327,7 +338,7 @@ def _choose(data: bytes, where: str) -> str:
         g, g_err = None, exc.start
     u_ok = u is not None and not _has_junk(u)
     g_ok = g is not None and _plausible_gb(g)
-    if u_ok and (not g_ok or _utf8_chinese(u)):  # type: ignore[arg-type]
+    if u_ok and (not g_ok or _utf8_chinese(u) or _unit_signs(u)):  # type: ignore[arg-type]
         return "utf-8"
     if g_ok and not u_ok:
         return "gb18030"
@@ -474,7 +485,7 @@ def _fits(data: bytes, name: str) -> bool:
             g = data.decode("gb18030")
         except UnicodeDecodeError:
             return True
-        return not _plausible_gb(g) or _latin_words(text)
+        return not _plausible_gb(g) or _latin_words(text) or _unit_signs(text)
     # a single-byte code page decodes anything: it is contradicted by valid UTF-8 or by GBK Chinese
     try:
         data.decode("utf-8")
