@@ -53,11 +53,15 @@ def read_config() -> dict[str, Any]:
 
     Relative paths in it are resolved against the file's folder.
     """
+    from linfen_geo.io.textfiles import read_text_capped
+
     path = config_file()
     if path is None:
         return {}
     try:
-        cfg = tomllib.loads(path.read_text(encoding="utf-8"))
+        cfg = tomllib.loads(
+            read_text_capped(path, 1 << 20, encoding="utf-8", where=f"config file {path}", hint="check the path")
+        )
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot parse config file {path}: {exc}") from None
     from linfen_geo.config_schema import validate_config

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from linfen_geo.errors import InputError
+from linfen_geo.io.textfiles import check_regular_file
 
 __all__ = ["add_greening_parser", "class_schemes", "cmd_greening"]
 
@@ -62,6 +63,7 @@ def _greening(
     if args.classes and not args.landcover:
         raise InputError("--classes describes the raster given with --landcover; pass --landcover PATH too")
     if args.landcover:
+        check_regular_file(args.landcover, where=f"--landcover {args.landcover}")
         classes = args.classes or raster_class_scheme(args.landcover)
         if not classes:
             raise InputError(
@@ -70,6 +72,7 @@ def _greening(
             )
         cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
     if args.dem:
+        check_regular_file(args.dem, where=f"--dem {args.dem}")
         cat.use("dem", args.dem, status="real", source=str(args.dem))
     res = corridor_greening(catalog=cat, corridor_mode=args.corridor_mode)
     paths = write_greening(res, out)

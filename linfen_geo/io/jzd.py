@@ -60,6 +60,7 @@ from pyproj import CRS
 
 from linfen_geo.crs import as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
+from linfen_geo.io.textfiles import decode_text, read_bytes_capped
 
 __all__ = ["gk_crs", "looks_like_jzd", "read_jzd", "write_jzd"]
 
@@ -137,26 +138,9 @@ def _zone_cm(zone: int, width: int) -> int:
 
 
 def _decode(data: bytes, encoding: str | None, where: str) -> tuple[str, str]:
-    """Decode bytes: ``encoding`` if given, else UTF-8 (BOM allowed), else GB18030 (a superset of GBK)."""
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except LookupError:
-            raise InputError(f"{where}: unknown encoding {encoding!r}: use e.g. 'utf-8' or 'gbk'") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{where}: cannot decode as {encoding} (byte {exc.start}): try encoding='gb18030' or 'utf-8'"
-            ) from None
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{where}: text is neither UTF-8 nor GBK/GB18030 (byte {exc.start}): pass encoding=... explicitly"
-        ) from None
+    """Decode bytes: a byte-order mark, else ``encoding`` if given, else UTF-8, else GB18030 (a superset
+    of GBK); text that reads as neither (or both) is refused (:func:`linfen_geo.io.textfiles.decode_text`)."""
+    return decode_text(data, encoding, where)
 
 
 def looks_like_jzd(text: str) -> bool:
@@ -429,9 +413,9 @@ def _load_text(path_or_text: str | os.PathLike[str] | bytes, encoding: str | Non
         return path_or_text.lstrip("\ufeff"), "界址点 text", "str"
     path = Path(path_or_text).expanduser()
     where = str(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{where}: file not found: check the path")
-    data = path.read_bytes()
+    data = read_bytes_capped(path, where=where)
     if not data.strip():
         raise InputError(f"{where}: the file is empty")
     text, enc = _decode(data, encoding, where)

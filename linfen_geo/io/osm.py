@@ -42,6 +42,7 @@ import shapely
 
 from linfen_geo.crs import STORAGE_CRS, WORK_CRS
 from linfen_geo.errors import InputError
+from linfen_geo.io.textfiles import check_regular_file
 from linfen_geo.layers._common import corridor_identity
 
 __all__ = ["OSM_CONFIG", "OSM_LICENCE", "roads_from_osm"]
@@ -157,6 +158,7 @@ def roads_from_osm(
     path = Path(path).expanduser()
     if not path.exists():
         raise InputError(f"OpenStreetMap extract {path} does not exist")
+    check_regular_file(path)
     if plan is None:
         if catalog is None:
             from linfen_geo.layer_catalog.core import get_catalog

@@ -41,6 +41,7 @@ import numpy as np
 from linfen_geo.crs import WORK_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
 from linfen_geo.grid import aligned_grid, cell_size_m
+from linfen_geo.io.textfiles import check_regular_file
 from linfen_geo.layer_catalog.core import CLASS_SCHEME_TAG, recorded_class_scheme
 from linfen_geo.layer_catalog.rasterkind import DEM_RANGE_M as _DEM_RANGE_M
 from linfen_geo.layer_catalog.rasterkind import TAG_KIND as _TAG_KIND
@@ -61,7 +62,7 @@ def raster_class_scheme(path: str | os.PathLike[str]) -> str | None:
     >>> raster_class_scheme("data/user/worldcover_2021.tif")  # doctest: +SKIP
     'worldcover'
     """
-    return recorded_class_scheme(Path(path))
+    return recorded_class_scheme(check_regular_file(Path(path)))
 
 
 def _native_resolution_m(src: Any) -> float:
@@ -209,6 +210,7 @@ def import_raster(
     src_path = Path(path).expanduser()
     if not src_path.exists():
         raise InputError(f"cannot import {src_path}: no such file")
+    check_regular_file(src_path)
     folder = Path(dest).expanduser() if dest is not None else cat.data_dir / "user"
     out_path = folder / f"{name}.tif"
     prov_path = folder / f"{name}.tif.PROVENANCE.txt"

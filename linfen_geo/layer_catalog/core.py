@@ -41,6 +41,7 @@ from linfen_geo.errors import (
     SchemaError,
 )
 from linfen_geo.files import atomic_write
+from linfen_geo.io.textfiles import check_regular_file
 from linfen_geo.layer_catalog.codehash import code_digest
 from linfen_geo.layer_catalog.rasterkind import check_raster_kind
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
@@ -276,6 +277,7 @@ class Catalog:
         path = Path(path).expanduser()
         if not path.exists():
             raise InputError(f"cannot use {path} for layer {name!r}: no such file")
+        check_regular_file(path, where=f"layer {name!r}: {path}", folders=(".gdb",))
         if status not in STATUSES:
             raise InputError(f"status must be one of {STATUSES}, not {status!r}")
         if spec.kind == "raster" and spec.classes and not classes:
@@ -473,13 +475,17 @@ class Catalog:
             return da
         import geopandas as gpd
 
+        from linfen_geo.io.vectors import read_vector
+
         kwargs: dict[str, Any] = {}
         if layer is not None:
             kwargs["layer"] = layer
         if encoding:
             kwargs["encoding"] = encoding
         try:
-            gdf = gpd.read_file(path, **kwargs)
+            gdf = read_vector(path, where=label, warn=True, **kwargs)
+        except InputError:
+            raise
         except Exception as exc:
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{label}: cannot read {path.name}: {msg}") from None

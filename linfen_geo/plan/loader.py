@@ -24,6 +24,7 @@ from typing import Any
 
 from linfen_geo.config import PACKAGE_DIR
 from linfen_geo.errors import InputError, PlanError
+from linfen_geo.io.textfiles import read_text_capped
 
 __all__ = ["DEFAULT_PLAN", "load_plan", "plan_section_digest"]
 
@@ -78,7 +79,7 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """
     path = Path(path or os.environ.get("LINFEN_GEO_PLAN") or DEFAULT_PLAN)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_capped(path, 16 << 20, encoding="utf-8", where=f"plan file {path}", hint="check the path")
     except OSError as exc:
         raise InputError(f"cannot read plan file {path}: {exc.strerror}") from None
     try:

@@ -11,13 +11,13 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 
-from linfen_geo.errors import InputError
+from linfen_geo.io.vectors import _list as _list  # re-exported: shared with linfen_geo.io.vectors
+from linfen_geo.io.vectors import _pick_layer as _pick_layer
 
 __all__: list[str] = []  # internal to linfen_geo.io.sites
 
@@ -48,20 +48,5 @@ def _one_line(text: Any, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
-def _list(items: Sequence[Any], limit: int = 5) -> str:
-    shown = ", ".join(str(i) for i in items[:limit])
-    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
-
-
 def _pyogrio_reason(exc: BaseException) -> str:
     return _one_line(str(exc) or type(exc).__name__)
-
-
-def _pick_layer(names: Sequence[str], layer: Any, where: str) -> str:
-    if isinstance(layer, int) and not isinstance(layer, bool):
-        if 0 <= layer < len(names):
-            return names[layer]
-        raise InputError(f"{where}: layer index {layer} out of range: the file has {len(names)} layer(s)")
-    if str(layer) in names:
-        return str(layer)
-    raise InputError(f"{where}: no layer {layer!r}: the file has {_list(list(names), 12)}; pass layer=<one of them>")

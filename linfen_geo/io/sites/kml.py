@@ -11,7 +11,8 @@ when there is more than one; ``layer=`` reads one. GDAL covers points, lines, po
   ``LIBKML_LAUNDER_FIELD_NAMES=NO``, which is set while reading;
 * GDAL's XML parser (expat) reads only UTF-8, UTF-16, ISO-8859-1 and ASCII: a KML declared as
   GBK/GB2312/GB18030 (or given ``encoding=``, or undeclared and not UTF-8) is transcoded to a
-  temporary UTF-8 copy first;
+  temporary UTF-8 copy first (:func:`linfen_geo.io.vectors.kml_source`, shared with the catalog;
+  GB2312 and GBK are read as GB18030, their superset);
 * reading folder by folder would parse the whole file once per folder (minutes for a thousand
   folders), so the folders are read as one OGR VRT union layer over a single open of the file;
 * the plain KML driver (GDAL without LIBKML) ignores ``ExtendedData``: a warning says so.
@@ -30,10 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
-import re
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +41,8 @@ import geopandas as gpd
 import pyogrio
 
 from linfen_geo.errors import InputError
-from linfen_geo.io.jzd import _decode
-from linfen_geo.io.sites.common import _one_line, _pick_layer, _pyogrio_reason, _Raw
+from linfen_geo.io.sites.common import _pick_layer, _pyogrio_reason, _Raw
+from linfen_geo.io.vectors import kml_source
 
 __all__: list[str] = []  # internal to linfen_geo.io.sites
 
@@ -62,10 +59,6 @@ _KML_JUNK = (
     "icon",
     "snippet",
 )
-#: encodings expat (GDAL's XML parser) reads itself, as :func:`codecs.lookup` names them
-_EXPAT_ENCODINGS = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "ascii"}
-_DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._:\-]+)[\"']")
-_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 #: the union layer's field naming each feature's source layer (not a name an ExtendedData field would have)
 _SOURCE_FIELD = "linfen_geo_kml_layer"
 
@@ -79,62 +72,6 @@ def _gdal_config(**options: str) -> Iterator[None]:
         yield
     finally:
         pyogrio.set_gdal_config_options(old)
-
-
-def _kml_member(path: Path, where: str) -> tuple[str | None, bytes]:
-    """The main ``.kml`` of a KMZ (``doc.kml``, else the first; as LIBKML picks) and its bytes."""
-    if path.suffix.lower() != ".kmz":
-        return None, path.read_bytes()
-    with zipfile.ZipFile(path) as z:
-        names = [n for n in z.namelist() if n.lower().endswith(".kml")]
-        if not names:
-            raise InputError(f"{where}: the KMZ archive holds no .kml file")
-        member = "doc.kml" if "doc.kml" in names else names[0]
-        return member, z.read(member)
-
-
-def _foreign_encoding(data: bytes, encoding: str | None, where: str) -> str | None:
-    """The encoding to transcode from, or None when expat reads the bytes as they are."""
-    if encoding is None:
-        declared = _DECLARED.match(data)
-        if declared is not None:
-            encoding = declared.group(1).decode("ascii")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return None  # UTF-16 with a byte-order mark
-        else:
-            try:
-                data.decode("utf-8")
-                return None
-            except UnicodeDecodeError:
-                return _decode(data, None, where)[1]  # GB18030 (reads GBK), else InputError
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"{where}: unknown encoding {encoding!r}: pass encoding=..., e.g. 'gbk'") from None
-    return None if name in _EXPAT_ENCODINGS else encoding
-
-
-@contextmanager
-def _gdal_source(path: Path, where: str, encoding: str | None, libkml: bool) -> Iterator[tuple[str, bytes, str | None]]:
-    """A path GDAL can open (the file, a ``/vsizip/`` member, or a temporary UTF-8 copy), the KML
-    bytes and the encoding transcoded from (None if not)."""
-    try:
-        member, data = _kml_member(path, where)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{where}: cannot read: {_one_line(exc)}") from None
-    source = _foreign_encoding(data, encoding, where)
-    if source is None:
-        if member is None or libkml:
-            yield str(path.resolve()), data, None
-        else:  # the KML driver cannot open a KMZ itself
-            yield f"/vsizip/{path.resolve()}/{member}", data, None
-        return
-    text = _decode(data, source, where)[0].lstrip("\ufeff")
-    text = _DECLARATION.sub('<?xml version="1.0" encoding="UTF-8"?>', text, count=1)
-    with tempfile.TemporaryDirectory(prefix="linfen_geo_kml_") as tmp:
-        utf8 = Path(tmp) / "doc.kml"
-        utf8.write_text(text, encoding="utf-8")
-        yield str(utf8), data, source
 
 
 def _union_vrt(src: str, names: list[str]) -> str:
@@ -193,7 +130,7 @@ def _read_kml(path: Path, where: str, layer: Any, encoding: str | None) -> _Raw:
         raise InputError(f"{where}: this GDAL has no KML driver: install pyogrio from its wheels (they include LIBKML)")
     warnings: list[str] = []
     attrs: dict[str, Any] = {}
-    with _gdal_source(path, where, encoding, libkml) as (src, data, transcoded):
+    with kml_source(path, where, encoding, libkml) as (src, data, transcoded):
         if transcoded:
             attrs["encoding"] = transcoded
         try:

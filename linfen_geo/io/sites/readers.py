@@ -1,9 +1,11 @@
 """Read a source into a raw frame: dispatch on the input's type, a file's suffix or content.
 
 Python objects (GeoDataFrame, GeoSeries, shapely geometries, DataFrames, GeoJSON dicts, WKT
-strings) are taken as they are; files go to GDAL (GeoJSON, GeoPackage, shapefiles with encoding
-detection, anything else GDAL reads), :mod:`linfen_geo.io.sites.kml` (KML/KMZ),
-:mod:`linfen_geo.io.sites.tables` (CSV/TSV/Excel, WKT) or :mod:`linfen_geo.io.jzd` (界址点 TXT).
+strings) are taken as they are; a path must be a regular file (or a File GDB folder) and goes to
+:func:`linfen_geo.io.vectors.read_vector` (GeoJSON, GeoPackage, shapefiles -- their encoding
+decided from the DBF bytes --, anything else GDAL reads), :mod:`linfen_geo.io.sites.kml`
+(KML/KMZ), :mod:`linfen_geo.io.sites.tables` (CSV/TSV/Excel, WKT) or :mod:`linfen_geo.io.jzd`
+(界址点 TXT); text is read capped and decoded by :func:`linfen_geo.io.textfiles.decode_text`.
 A file with an unknown suffix is sniffed from its first bytes. CRS handling comes later
 (:mod:`linfen_geo.io.sites.normalise`).
 
@@ -25,103 +27,37 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from linfen_geo.errors import InputError
-from linfen_geo.io.jzd import _decode, looks_like_jzd, read_jzd
-from linfen_geo.io.sites.common import _WKT_START, _list, _one_line, _pick_layer, _pyogrio_reason, _Raw
+from linfen_geo.io.jzd import looks_like_jzd, read_jzd
+from linfen_geo.io.sites.common import _WKT_START, _one_line, _Raw
 from linfen_geo.io.sites.kml import _read_kml
 from linfen_geo.io.sites.normalise import _offset_system
 from linfen_geo.io.sites.tables import _parse_wkt_text, _read_delimited, _table_to_gdf
+from linfen_geo.io.textfiles import check_regular_file, decode_text, read_bytes_capped
+from linfen_geo.io.vectors import VECTOR_FOLDERS, read_vector
 
 __all__: list[str] = []  # internal to linfen_geo.io.sites
 
 
-def _read_ogr(
-    path: Path, where: str, layer: Any, encoding: str | None = None
-) -> tuple[gpd.GeoDataFrame, str, list[str]]:
-    warnings: list[str] = []
-    try:
-        info = pyogrio.list_layers(path)
-    except Exception as exc:
-        raise InputError(f"{where}: cannot read: {_pyogrio_reason(exc)}") from None
-    names = [str(n) for n in info[:, 0]]
-    if not names:
-        raise InputError(f"{where}: no layers in the file")
-    if layer is None:
-        name = names[0]
-        if len(names) > 1:
-            warnings.append(
-                f"read layer {name!r}, the first of {len(names)} ({_list(names, 8)}); pass layer=... for another"
-            )
-    else:
-        name = _pick_layer(names, layer, where)
-    kwargs = {"encoding": encoding} if encoding else {}
-    try:
-        gdf = pyogrio.read_dataframe(path, layer=name, **kwargs)
-    except UnicodeDecodeError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{where}: cannot read layer {name!r}: {_pyogrio_reason(exc)}") from None
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{where}: layer {name!r} has no geometry column; pass layer=... for a spatial layer")
-    return gdf, name, warnings
-
-
-def _has_replacement_chars(df: pd.DataFrame) -> bool:
-    if any("\ufffd" in str(c) for c in df.columns):
-        return True
-    for c in df.columns:
-        s = df[c]
-        if (s.dtype == object or pd.api.types.is_string_dtype(s)) and s.astype(str).str.contains(
-            "\ufffd", regex=False
-        ).any():
-            return True
-    return False
-
-
-def _read_shapefile(path: Path, where: str, layer: Any, encoding: str | None) -> _Raw:
-    if encoding:
-        try:
-            gdf, name, warnings = _read_ogr(path, where, layer, encoding)
-        except UnicodeDecodeError:
-            raise InputError(f"{where}: the attributes are not {encoding}: try encoding='gb18030' or 'utf-8'") from None
-        return _Raw(
-            gdf, where, str(path), "ESRI Shapefile", attrs={"encoding": encoding, "layer": name}, warnings=warnings
-        )
-    cpg = [p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.is_file()]
-    if cpg and path.suffix.lower() == ".shp":
-        gdf, name, warnings = _read_ogr(path, where, layer)
-        label = cpg[0].read_text(errors="replace").strip() or "from .cpg"
-        return _Raw(
-            gdf, where, str(path), "ESRI Shapefile", attrs={"encoding": label, "layer": name}, warnings=warnings
-        )
-    try:
-        gdf, name, warnings = _read_ogr(path, where, layer, "utf-8")
-        if _has_replacement_chars(gdf.drop(columns=gdf.geometry.name)):
-            raise UnicodeDecodeError("utf-8", b"", 0, 1, "replacement characters")
-        used = "utf-8"
-    except UnicodeDecodeError:
-        try:
-            gdf, name, warnings = _read_ogr(path, where, layer, "gb18030")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{where}: the attributes are neither UTF-8 nor GBK/GB18030: pass encoding=... (e.g. 'big5')"
-            ) from None
-        used = "gb18030"
-    fmt = "ESRI Shapefile" if path.suffix.lower() == ".shp" else "zip"
-    return _Raw(gdf, where, str(path), fmt, attrs={"encoding": used, "layer": name}, warnings=warnings)
+def _read_vector(path: Path, where: str, layer: Any, encoding: str | None, fmt: str) -> _Raw:
+    gdf = read_vector(path, layer=layer, encoding=encoding, where=where)
+    attrs = {"layer": gdf.attrs["layer"]}
+    if gdf.attrs.get("encoding"):
+        attrs["encoding"] = gdf.attrs["encoding"]
+    warnings = list(gdf.attrs.get("warnings", []))
+    gdf.attrs.clear()
+    return _Raw(gdf, where, str(path), fmt, attrs=attrs, warnings=warnings)
 
 
 # --------------------------------------------------------------------------- dispatch
 
 
 def _read_text_file(path: Path, where: str, encoding: str | None, crs: Any, kind: str) -> _Raw:
-    data = path.read_bytes()
-    text, used = _decode(data, encoding, where)
-    text = text.lstrip("\ufeff")
+    data = read_bytes_capped(path, where=where)
+    text, used = decode_text(data, encoding, where)
     if not text.strip():
         raise InputError(f"{where}: the file is empty")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
@@ -151,6 +87,7 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
     where = str(path)
     if not path.exists():
         raise InputError(f"{where}: file not found: check the path (relative paths start at {Path.cwd()})")
+    check_regular_file(path, where=where, folders=VECTOR_FOLDERS)
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(f"{where}: the file is empty")
     suffix = path.suffix.lower()
@@ -177,7 +114,7 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
     if suffix in (".kml", ".kmz"):
         return _read_kml(path, where, layer, encoding)
     if suffix in (".shp", ".zip"):
-        return _read_shapefile(path, where, layer, encoding)
+        return _read_vector(path, where, layer, encoding, "ESRI Shapefile" if suffix == ".shp" else "zip")
     if suffix in (".xlsx", ".xls"):
         try:
             df = pd.read_excel(path, sheet_name=0 if layer is None else layer, dtype=str)
@@ -185,9 +122,8 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
             raise InputError(f"{where}: cannot read the spreadsheet: {_one_line(exc)}") from None
         gdf, lonlat, what = _table_to_gdf(df, where, first_line=2)
         return _Raw(gdf, where, str(path), "Excel", lonlat_columns=lonlat, attrs={"geometry_from": what})
-    gdf, name, warnings = _read_ogr(path, where, layer, encoding)
     fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}.get(suffix, suffix.lstrip(".") or "GDAL")
-    return _Raw(gdf, where, str(path), fmt, attrs={"layer": name}, warnings=warnings)
+    return _read_vector(path, where, layer, encoding, fmt)
 
 
 def _geometries_only(geoms: Sequence[Any], crs: Any) -> gpd.GeoDataFrame:
