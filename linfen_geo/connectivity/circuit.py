@@ -162,6 +162,17 @@ def _ids_grid(a: Any, shape: tuple[int, int], name: str) -> np.ndarray | None:
 def _prepare(habitat, focal, regions, kw) -> tuple[np.ndarray, np.ndarray | None, FocalCells]:
     cond = conductance_grid(habitat, **kw)
     reg = _ids_grid(regions, cond.shape, "short-circuit regions")
+    if isinstance(focal, tuple) and len(focal) == 3:  # (ids, rows, cols): several ids may share a cell
+        ids, rows, cols = (np.asarray(a, dtype=np.int64).ravel() for a in focal)
+        ny, nx = cond.shape
+        if np.any((rows < 0) | (rows >= ny) | (cols < 0) | (cols >= nx)):
+            raise InputError("focal: at least one focal cell lies outside the habitat grid")
+        keep = ids > 0
+        order = np.argsort(ids[keep], kind="stable")
+        pts = FocalCells(ids[keep][order], rows[keep][order], cols[keep][order])
+        if len(pts.unique) < 2:
+            raise InputError("focal: fewer than two focal nodes (ids > 0)")
+        return cond, reg, pts
     fv = np.asarray(focal.values if hasattr(focal, "dims") else focal, dtype="float64")
     if fv.shape != cond.shape:
         raise InputError(f"focal: shape {fv.shape} differs from the habitat grid {cond.shape}")
@@ -312,6 +323,7 @@ def circuit_pairwise(
     short_circuit: Any = None,
     include_pairs: Iterable[tuple[int, int]] | None = None,
     exclude_pairs: Iterable[tuple[int, int]] | None = None,
+    focal_ids: Iterable[int] | None = None,
     current_maps: bool = True,
     pair_maps: bool = False,
     voltage_maps: bool = False,
@@ -329,8 +341,9 @@ def circuit_pairwise(
     ----------
     habitat : numpy.ndarray or xarray.DataArray
         Resistance per cell (``is_conductance=True``: conductance). NaN / nodata: no cell.
-    focal : array-like
-        Focal id per cell (> 0; 0 / NaN: none), same shape. An id on several
+    focal : array-like or tuple
+        Focal id per cell (> 0; 0 / NaN: none), same shape; or a tuple
+        ``(ids, rows, cols)`` of focal cells (several ids may share a cell). An id on several
         cells is a focal region: as in Circuitscape, each pair is then solved on
         its own network in which the two regions are short-circuited.
     neighbours : {4, 8}
@@ -340,6 +353,8 @@ def circuit_pairwise(
         Short-circuit region id per cell (0: none).
     include_pairs, exclude_pairs : iterable of (id, id), optional
         Solve only these pairs (ids in no pair are dropped from the result), or all but these.
+    focal_ids : iterable of int, optional
+        Keep only these focal ids (default: all; with ``include_pairs``, the ids it names).
     current_maps, pair_maps, voltage_maps, max_current : bool
         Compute the cumulative current map; keep each pair's current map; keep
         each pair's voltage map; compute the maximum current map.
@@ -368,10 +383,12 @@ def circuit_pairwise(
     """
     cond, reg, pts = _prepare(habitat, focal, short_circuit, dict(cellsize=cellsize, crs=crs, nodata=nodata, is_conductance=is_conductance))
     excluded: set[tuple[int, int]] = set()
+    if focal_ids is not None:
+        pts = pts.keep(np.array(sorted(int(i) for i in focal_ids), dtype=np.int64))
     if include_pairs is not None:
         inc = _pair_key_sets(include_pairs) or set()
-        keep_ids = np.array(sorted({a for a, _ in inc}), dtype=np.int64)
-        pts = pts.keep(keep_ids)
+        if focal_ids is None:
+            pts = pts.keep(np.array(sorted({a for a, _ in inc}), dtype=np.int64))
         u = pts.unique
         excluded = {(int(a), int(b)) for a in u for b in u if a != b and (int(a), int(b)) not in inc}
     if exclude_pairs is not None:
@@ -415,6 +432,7 @@ def _focal_mode(
     *,
     strengths: dict[int, float] | None,
     include_pairs: Iterable[tuple[int, int]] | None,
+    focal_ids: Iterable[int] | None,
     short_circuit: Any,
     neighbours: int,
     average: str,
@@ -429,7 +447,9 @@ def _focal_mode(
 ) -> FocalResult:
     cond, reg, pts = _prepare(habitat, focal, short_circuit, grid_kw)
     inc = _pair_key_sets(include_pairs)
-    if inc is not None:
+    if focal_ids is not None:
+        pts = pts.keep(np.array(sorted(int(i) for i in focal_ids), dtype=np.int64))
+    elif inc is not None:
         pts = pts.keep(np.array(sorted({a for a, _ in inc}), dtype=np.int64))
     ids = pts.unique
     net = build_network(cond, regions=merge_point_regions(reg, pts, cond.shape), neighbours=neighbours, average=average)
@@ -633,7 +653,7 @@ def circuit_all_to_one(habitat: Any, focal: Any, **kw: Any) -> FocalResult:
 
 def _focal_kw(kw: dict) -> dict:
     defaults = dict(
-        strengths=None, include_pairs=None, short_circuit=None, neighbours=8, average="conductance",
+        strengths=None, include_pairs=None, focal_ids=None, short_circuit=None, neighbours=8, average="conductance",
         current_maps=True, point_maps=False, voltage_maps=False, max_current=False,
         focal_on_nodata="error", solver="auto", rtol=1e-10,
     )  # fmt: skip
