@@ -22,8 +22,13 @@ PREFIX = {"pairwise": "sgVerify", "one_to_all": "oneToAllVerify", "all_to_one": 
 CASES = {"pairwise": range(1, 18), "one_to_all": range(1, 14), "all_to_one": range(1, 13), "advanced": range(1, 7)}
 #: Circuitscape.jl test jobs not reproduced, with the reason
 SKIP: dict[tuple[str, int], str] = {}
+#: Circuitscape.jl behaviours not reproduced on purpose
+XFAIL = {
+    ("all_to_one", 12): "Circuitscape.jl turns focal points excluded by the include matrix into 1 A sources "
+    "(strength_map in src/raster/onetoall.jl); linfen-geo leaves them out",
+}
 RES_RTOL = 1e-6
-MAP_RTOL, MAP_ATOL = 1e-5, 1e-9
+MAP_RTOL, MAP_ATOL, MAP_FLOOR = 1e-5, 1e-9, 1e-6
 
 
 def _rebuild(path: Path) -> None:
@@ -72,6 +77,19 @@ def _scaled_err(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got - want), initial=0.0)) / scale
 
 
+def _map_err(got: np.ndarray, want: np.ndarray) -> float:
+    """Worst ``|got - want| / (MAP_RTOL |want| + MAP_FLOOR max|want|)``: <= 1 passes.
+
+    Circuitscape's verified maps come from CG solves stopped at a relative
+    residual of 1e-6: cells far below the map's maximum carry errors of about
+    1e-7 of that maximum (a source cell at 0 V reads -1e-6), so a per-cell
+    relative test needs that floor.
+    """
+    scale = float(np.max(np.abs(want[want != -9999.0]), initial=0.0)) or 1.0
+    bound = MAP_RTOL * np.abs(want) + max(MAP_FLOOR * scale, MAP_ATOL)
+    return float(np.max(np.abs(got - want) / bound, initial=0.0))
+
+
 def _check_3columns(three: Path, matrix: Path) -> None:
     """The 3-column file lists the matrix's upper triangle."""
     m = np.loadtxt(matrix, ndmin=2)
@@ -98,7 +116,7 @@ def run_case(tmp: Path, mode: str, i: int, monkeypatch) -> dict[str, float]:
         if out.suffix == ".asc":
             g, w = _read_asc(out), _read_asc(want)
             assert g.shape == w.shape
-            errors[out.name] = _rel_err(g, w, MAP_ATOL)
+            errors[out.name] = _map_err(g, w)
             errors[out.name + ":scaled"] = _scaled_err(g, w)
         else:
             g, w = np.loadtxt(out, ndmin=2), np.loadtxt(want, ndmin=2)
@@ -111,8 +129,8 @@ def run_case(tmp: Path, mode: str, i: int, monkeypatch) -> dict[str, float]:
 def test_circuitscape_case(tmp_path, monkeypatch, mode, i):
     if (mode, i) in SKIP:
         pytest.skip(SKIP[mode, i])
+    if (mode, i) in XFAIL:
+        pytest.xfail(XFAIL[mode, i])
     errors = run_case(tmp_path, mode, i, monkeypatch)
-    bad = {
-        k: e for k, e in errors.items() if e > (RES_RTOL if k.endswith(".out") else MAP_RTOL)
-    }
+    bad = {k: e for k, e in errors.items() if not k.endswith(":scaled") and e > (RES_RTOL if k.endswith(".out") else 1.0)}
     assert not bad, bad
