@@ -18,7 +18,12 @@ import pytest
 from linfen_geo.cli.app import main
 
 DATA = Path(__file__).parent / "data" / "circuitscape"
-PREFIX = {"pairwise": "sgVerify", "one_to_all": "oneToAllVerify", "all_to_one": "allToOneVerify", "advanced": "mgVerify"}
+PREFIX = {
+    "pairwise": "sgVerify",
+    "one_to_all": "oneToAllVerify",
+    "all_to_one": "allToOneVerify",
+    "advanced": "mgVerify",
+}
 CASES = {"pairwise": range(1, 18), "one_to_all": range(1, 14), "all_to_one": range(1, 13), "advanced": range(1, 7)}
 #: Circuitscape.jl test jobs not reproduced, with the reason
 SKIP: dict[tuple[str, int], str] = {}
@@ -132,5 +137,91 @@ def test_circuitscape_case(tmp_path, monkeypatch, mode, i):
     if (mode, i) in XFAIL:
         pytest.xfail(XFAIL[mode, i])
     errors = run_case(tmp_path, mode, i, monkeypatch)
-    bad = {k: e for k, e in errors.items() if not k.endswith(":scaled") and e > (RES_RTOL if k.endswith(".out") else 1.0)}
+    bad = {
+        k: e for k, e in errors.items() if not k.endswith(":scaled") and e > (RES_RTOL if k.endswith(".out") else 1.0)
+    }
     assert not bad, bad
+
+
+def _tiny_job(tmp: Path, **opts: str) -> Path:
+    """A 3 x 4 pairwise job in ``tmp``; ``opts`` override INI options."""
+    (tmp / "hab.asc").write_text(
+        "ncols 4\nnrows 3\nxllcorner 0\nyllcorner 0\ncellsize 10\nNODATA_value -9999\n1 1 2 1\n1 -9999 1 1\n3 1 1 1\n"
+    )
+    (tmp / "pts.asc").write_text(
+        "ncols 4\nnrows 3\nxllcorner 0\nyllcorner 0\ncellsize 10\nNODATA_value -9999\n1 0 0 0\n0 0 0 0\n0 0 0 2\n"
+    )
+    cfg = {
+        "scenario": "pairwise", "habitat_file": "hab.asc", "point_file": "pts.asc", "output_file": "out/job.out",
+        "write_cur_maps": "True", "write_volt_maps": "True", "write_max_cur_maps": "True",
+    }  # fmt: skip
+    cfg.update(opts)
+    ini = tmp / "job.ini"
+    ini.write_text("[Options]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()))
+    return ini
+
+
+def test_cli_writes_circuitscape_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["circuit", str(_tiny_job(tmp_path))]) == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [
+        "job.out", "job_cum_curmap.asc", "job_curmap_1_2.asc", "job_max_curmap.asc",
+        "job_resistances.out", "job_resistances_3columns.out", "job_voltmap_1_2.asc",
+    ]  # fmt: skip
+    assert "1 pairs solved" in capsys.readouterr().out
+    m = np.loadtxt(tmp_path / "out" / "job_resistances.out")
+    assert m[0].tolist() == [0, 1, 2] and m[1, 2] > 0
+    # again: refuses to replace outputs unless --force
+    assert main(["circuit", "job.ini"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["circuit", "job.ini", "--force"]) == 0
+    # GeoTIFF output
+    assert main(["circuit", str(_tiny_job(tmp_path, write_as_tif="True", output_file="tif/j.out"))]) == 0
+    assert (tmp_path / "tif" / "j_cum_curmap.tif").exists()
+
+
+@pytest.mark.parametrize(
+    ("opts", "message"),
+    [
+        ({"compress_grids": "True"}, "compress_grids = True: option not supported"),
+        ({"use_reclass_table": "True"}, "use_reclass_table = True: option not supported"),
+        ({"data_type": "network"}, "only raster jobs"),
+        ({"precision": "single"}, "precision = single"),
+        ({"scenario": "sideways"}, "scenario = sideways"),
+        ({"habitat_file": "nope.asc"}, "nope.asc does not exist"),
+        ({"point_file": "missing.txt"}, "missing.txt does not exist"),
+        ({"habitat_file": "zero.asc"}, "resistance of zero or below"),
+        ({"habitat_file": "hole.asc"}, "focal node 2 (row 2, column 3) lies on no valid habitat cell"),
+        ({"habitat_file": "geo.tif"}, "geographic CRS"),
+    ],
+)
+def test_cli_bad_jobs_exit_2_with_one_line(tmp_path, monkeypatch, capsys, opts, message):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    head = "ncols 4\nnrows 3\nxllcorner 0\nyllcorner 0\ncellsize 10\nNODATA_value -9999\n"
+    (tmp_path / "zero.asc").write_text(head + "1 0 1 1\n1 1 1 1\n1 1 1 1\n")
+    (tmp_path / "hole.asc").write_text(head + "1 1 1 1\n1 1 1 1\n1 1 1 -9999\n")
+    with rasterio.open(tmp_path / "geo.tif", "w", driver="GTiff", width=4, height=3, count=1, dtype="float64",
+                       crs="EPSG:4326", transform=from_origin(110, 36, 0.01, 0.01)) as ds:  # fmt: skip
+        ds.write(np.ones((3, 4)), 1)
+    ini = _tiny_job(tmp_path, **opts)
+    monkeypatch.chdir(tmp_path)
+    assert main(["circuit", str(ini)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_cli_help_lists_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["circuit", "--help"])
+    out = capsys.readouterr().out
+    for key in (
+        "connect_using_avg_resistances",
+        "use_polygons",
+        "write_max_cur_maps",
+        "remove_src_or_gnd",
+        "compress_grids",
+    ):
+        assert key in out

@@ -113,7 +113,9 @@ def test_pairwise_matches_dense_solve(neighbours, average, split):
     cells, idx, lap, edges = _dense_network(res, neighbours, average)
     comps = _components(lap)
     comp_of = {i: k for k, c in enumerate(comps) for i in c}
-    r = circuit_pairwise(res, focal, neighbours=neighbours, average=average, pair_maps=True, voltage_maps=True, max_current=True)
+    r = circuit_pairwise(
+        res, focal, neighbours=neighbours, average=average, pair_maps=True, voltage_maps=True, max_current=True
+    )
     pts = {int(focal[rc]): i for rc, i in idx.items() if focal[rc] > 0}
     cum = np.zeros(res.shape)
     mx = np.full(res.shape, -9999.0)
@@ -174,7 +176,7 @@ def test_one_to_all_and_all_to_one_match_dense_solve(neighbours, average):
 
 def test_advanced_with_resistive_and_direct_grounds():
     res, _ = _landscape(5)
-    cells, idx, lap, edges = _dense_network(res, 8, "conductance")
+    cells, idx, lap, _edges = _dense_network(res, 8, "conductance")
     comp = _components(lap)[0]
     rng = np.random.default_rng(1)
     src, gnd = np.zeros(res.shape), np.full(res.shape, np.nan)
@@ -258,7 +260,9 @@ def test_focal_regions_pairwise_short_each_pair():
     reg[0:2, 0] = 1
     f12 = np.zeros((6, 8))
     f12[0, 0], f12[5, 7] = 1, 2
-    assert r.resistance[0, 1] == pytest.approx(circuit_pairwise(res, f12, neighbours=4, short_circuit=reg).resistance[0, 1], rel=1e-12)
+    assert r.resistance[0, 1] == pytest.approx(
+        circuit_pairwise(res, f12, neighbours=4, short_circuit=reg).resistance[0, 1], rel=1e-12
+    )
 
 
 def test_include_and_exclude_pairs():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,7 +54,9 @@ def _check_options(cfg: dict[str, str]) -> str:
         if is_true(cfg.get(key, default)):
             raise InputError(f"{key} = {cfg[key]}: option not supported; set it to {default} or remove it")
     if cfg.get("precision", "Double") in ("single", "Single"):
-        raise InputError("precision = single: not supported (linfen-geo computes in double precision); set precision = double")
+        raise InputError(
+            "precision = single: not supported (linfen-geo computes in double precision); set precision = double"
+        )
     known = set(DEFAULTS) | {k.strip() for key in SUPPORTED for k in key.split(",")} | set(NO_EFFECT)
     for key in cfg:
         if key not in known:
@@ -68,7 +69,12 @@ def _check_options(cfg: dict[str, str]) -> str:
 def _solver(cfg: dict[str, str], override: str | None) -> str:
     if override:
         return override
-    return "direct" if cfg["solver"].lower() in ("cholmod", "cholesky", "cholfact", "mklpardiso", "pardiso", "accelerate", "apple_accelerate") else "auto"
+    return (
+        "direct"
+        if cfg["solver"].lower()
+        in ("cholmod", "cholesky", "cholfact", "mklpardiso", "pardiso", "accelerate", "apple_accelerate")
+        else "auto"
+    )
 
 
 def _ids_from_grid(a: np.ndarray, what: str) -> np.ndarray:
@@ -78,7 +84,9 @@ def _ids_from_grid(a: np.ndarray, what: str) -> np.ndarray:
     return np.where(v > 0, v, 0).astype(np.int64)
 
 
-def run_job(ini: str, *, overwrite: bool = False, focal_on_nodata: str = "error", solver: str | None = None) -> dict[str, Any]:
+def run_job(
+    ini: str, *, overwrite: bool = False, focal_on_nodata: str = "error", solver: str | None = None
+) -> dict[str, Any]:
     """Run a Circuitscape INI job; returns what was computed (and writes Circuitscape's files)."""
     from linfen_geo.cli import circuit_io as io
     from linfen_geo.connectivity import circuit as ct
@@ -91,18 +99,24 @@ def run_job(ini: str, *, overwrite: bool = False, focal_on_nodata: str = "error"
     if t(cfg["use_mask"]):
         mask = io.read_raster(cfg["mask_file"], "mask_file", like=hab).values
         values = np.where(mask > 0, values, np.nan)
-    kw: dict[str, Any] = dict(
-        is_conductance=not t(cfg["habitat_map_is_resistances"]),
-        neighbours=4 if t(cfg["connect_four_neighbors_only"]) else 8,
-        average="resistance" if t(cfg["connect_using_avg_resistances"]) else "conductance",
-        solver=_solver(cfg, solver),
-    )
+    kw: dict[str, Any] = {
+        "is_conductance": not t(cfg["habitat_map_is_resistances"]),
+        "neighbours": 4 if t(cfg["connect_four_neighbors_only"]) else 8,
+        "average": "resistance" if t(cfg["connect_using_avg_resistances"]) else "conductance",
+        "solver": _solver(cfg, solver),
+    }
     if t(cfg["use_polygons"]):
-        kw["short_circuit"] = _ids_from_grid(io.read_raster(cfg["polygon_file"], "polygon_file", like=hab).values, "polygon_file")
+        kw["short_circuit"] = _ids_from_grid(
+            io.read_raster(cfg["polygon_file"], "polygon_file", like=hab).values, "polygon_file"
+        )
     pref = cfg["output_file"].split(".out")[0]
     tif = t(cfg["write_as_tif"])
-    cur, cum_only, vmaps, mx = (t(cfg[k]) for k in ("write_cur_maps", "write_cum_cur_map_only", "write_volt_maps", "write_max_cur_maps"))
-    null_c, null_v, logt = (t(cfg[k]) for k in ("set_null_currents_to_nodata", "set_null_voltages_to_nodata", "log_transform_maps"))
+    cur, cum_only, vmaps, mx = (
+        t(cfg[k]) for k in ("write_cur_maps", "write_cum_cur_map_only", "write_volt_maps", "write_max_cur_maps")
+    )
+    null_c, null_v, logt = (
+        t(cfg[k]) for k in ("set_null_currents_to_nodata", "set_null_voltages_to_nodata", "log_transform_maps")
+    )
     nocell = ~(np.isfinite(values) & (values > 0))  # Circuitscape's "cellmap == 0"
 
     def cmap(a: np.ndarray) -> np.ndarray:
@@ -147,10 +161,7 @@ def run_job(ini: str, *, overwrite: bool = False, focal_on_nodata: str = "error"
         pk: dict[str, Any] = {}
         if inc is not None:
             imode, ids, pairs = inc
-            if imode == "include":
-                pk = dict(focal_ids=ids, include_pairs=pairs)
-            else:
-                pk = dict(exclude_pairs=pairs)
+            pk = {"focal_ids": ids, "include_pairs": pairs} if imode == "include" else {"exclude_pairs": pairs}
         r = ct.circuit_pairwise(values, focal, pair_maps=cur and not cum_only, **pk, **common)
         ids = r.ids
         table = np.zeros((len(ids) + 1, len(ids) + 1))
@@ -200,7 +211,11 @@ def _write_config(cfg: dict[str, str], overwrite: bool) -> None:
     from linfen_geo.files import write_file
 
     text = "".join(f"{k} = {v}\n" for k, v in sorted(cfg.items()))
-    write_file(cfg["output_file"], lambda tmp: tmp.write_text("[Circuitscape options]\n" + text, encoding="utf-8"), overwrite=overwrite)
+    write_file(
+        cfg["output_file"],
+        lambda tmp: tmp.write_text("[Circuitscape options]\n" + text, encoding="utf-8"),
+        overwrite=overwrite,
+    )
 
 
 def _cmd_circuit(args: argparse.Namespace) -> int:
@@ -220,7 +235,11 @@ def _help_text() -> str:
     lines = ["Supported INI options:"]
     lines += [f"  {k}: {v}" for k, v in SUPPORTED.items()]
     lines.append("Accepted without effect on results: " + ", ".join(NO_EFFECT))
-    lines.append("Refused when set: " + ", ".join(f"{k} = True" for k in UNSUPPORTED) + ", precision = single, data_type = network")
+    lines.append(
+        "Refused when set: "
+        + ", ".join(f"{k} = True" for k in UNSUPPORTED)
+        + ", precision = single, data_type = network"
+    )
     lines.append(
         "Paths in the INI are relative to the working directory (as in Circuitscape). Outputs: <output>_resistances.out, "
         "_resistances_3columns.out, _cum_curmap, _max_curmap, _curmap_<i>_<j>, _voltmap_<i>_<j> (.asc, or .tif with write_as_tif)."

@@ -177,7 +177,9 @@ def read_raster(path: str, what: str, like: Raster | None = None) -> Raster:
     if abs(abs(transform.a) - abs(transform.e)) > 1e-9 * abs(transform.a):
         raise InputError(f"{what} {path}: cells are not square")
     if like is not None and a.shape != like.values.shape:
-        raise InputError(f"{what} {path}: {a.shape[0]} x {a.shape[1]} cells, the habitat map has {like.values.shape[0]} x {like.values.shape[1]}")
+        raise InputError(
+            f"{what} {path}: {a.shape[0]} x {a.shape[1]} cells, the habitat map has {like.values.shape[0]} x {like.values.shape[1]}"
+        )
     return Raster(a, transform, crs, path)
 
 
@@ -281,8 +283,8 @@ def write_map(path_stem: str, values: np.ndarray, hab: Raster, *, tif: bool, ove
         def _tif(tmp: Path) -> None:
             import rasterio
 
-            profile = dict(driver="GTiff", width=values.shape[1], height=values.shape[0], count=1, dtype="float64",
-                           transform=hab.transform, nodata=-9999.0, compress="lzw")  # fmt: skip
+            profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1, "dtype": "float64",
+                           "transform": hab.transform, "nodata": -9999.0, "compress": "lzw"}  # fmt: skip
             if hab.crs is not None:
                 profile["crs"] = hab.crs
             with rasterio.open(tmp, "w", **profile) as ds:

@@ -73,7 +73,9 @@ def focal_cells(focal: np.ndarray, name: str = "focal") -> FocalCells:
     return out
 
 
-def merge_pair_regions(regions: np.ndarray | None, pts: FocalCells, shape: tuple[int, int], a: int, b: int) -> np.ndarray:
+def merge_pair_regions(
+    regions: np.ndarray | None, pts: FocalCells, shape: tuple[int, int], a: int, b: int
+) -> np.ndarray:
     """Short-circuit map for the pair (a, b) of focal regions (Circuitscape's pairwise focal-region path).
 
     Without short-circuit regions the two focal regions become the regions. With

@@ -15,7 +15,7 @@ Examples
 >>> from linfen_geo.connectivity._network import build_network
 >>> net = build_network(np.array([[1.0, 1.0], [0.0, 1.0]]), neighbours=4)
 >>> net.n_nodes, net.edges_u.tolist(), net.edges_w.tolist(), net.edges_g.tolist()
-(3, [0, 0], [1, 2], [1.0, 1.0])
+(3, [0, 1], [1, 2], [1.0, 1.0])
 """
 
 from __future__ import annotations
@@ -165,10 +165,7 @@ def build_network(
             b_c = c[r0 + dr : r1 + dr, dc:nx]
             keep = (a_n > 0) & (b_n > 0) & (a_n != b_n)
             x, y = a_c[keep], b_c[keep]
-            if average == "conductance":
-                g = (x + y) / 2.0
-            else:
-                g = 1.0 / ((1.0 / x + 1.0 / y) / 2.0)
+            g = (x + y) / 2.0 if average == "conductance" else 1.0 / ((1.0 / x + 1.0 / y) / 2.0)
             if diag:
                 g = g / SQRT2
             us.append(a_n[keep] - 1)

@@ -81,7 +81,11 @@ class PairwiseResult:
     def pairs(self) -> list[tuple[int, int, float]]:
         """``(id_a, id_b, resistance)`` for every pair a < b (Circuitscape's 3-column file)."""
         k = len(self.ids)
-        return [(int(self.ids[i]), int(self.ids[j]), float(self.resistance[j, i])) for i in range(k) for j in range(i + 1, k)]
+        return [
+            (int(self.ids[i]), int(self.ids[j]), float(self.resistance[j, i]))
+            for i in range(k)
+            for j in range(i + 1, k)
+        ]
 
 
 @dataclass
@@ -381,7 +385,12 @@ def circuit_pairwise(
     >>> round(float(r.resistance[0, 1]), 6), round(float(r.currents[1, 2][1, 1]), 6)
     (1.5, 0.5)
     """
-    cond, reg, pts = _prepare(habitat, focal, short_circuit, dict(cellsize=cellsize, crs=crs, nodata=nodata, is_conductance=is_conductance))
+    cond, reg, pts = _prepare(
+        habitat,
+        focal,
+        short_circuit,
+        {"cellsize": cellsize, "crs": crs, "nodata": nodata, "is_conductance": is_conductance},
+    )
     excluded: set[tuple[int, int]] = set()
     if focal_ids is not None:
         pts = pts.keep(np.array(sorted(int(i) for i in focal_ids), dtype=np.int64))
@@ -414,10 +423,14 @@ def circuit_pairwise(
             for b in ids[i + 1 :]:
                 if (int(a), int(b)) in excluded:
                     continue
-                net = build_network(cond, regions=merge_pair_regions(reg, pts, cond.shape, a, b), neighbours=neighbours, average=average)
+                net = build_network(
+                    cond, regions=merge_pair_regions(reg, pts, cond.shape, a, b), neighbours=neighbours, average=average
+                )
                 pair_nodes = np.array([net.nodemap[pts.first_cell(a)], net.nodemap[pts.first_cell(b)]])
                 sub = -np.ones((2, 2))
-                _solve_pairs(net, np.array([a, b]), pair_nodes, sub, {int(a): 0, int(b): 1}, set(), maps, out, solver, rtol)
+                _solve_pairs(
+                    net, np.array([a, b]), pair_nodes, sub, {int(a): 0, int(b): 1}, set(), maps, out, solver, rtol
+                )
                 res[index[int(a)], index[int(b)]] = res[index[int(b)], index[int(a)]] = sub[0, 1]
     np.fill_diagonal(res, 0.0)
     if not current_maps:
@@ -652,11 +665,11 @@ def circuit_all_to_one(habitat: Any, focal: Any, **kw: Any) -> FocalResult:
 
 
 def _focal_kw(kw: dict) -> dict:
-    defaults = dict(
-        strengths=None, include_pairs=None, focal_ids=None, short_circuit=None, neighbours=8, average="conductance",
-        current_maps=True, point_maps=False, voltage_maps=False, max_current=False,
-        focal_on_nodata="error", solver="auto", rtol=1e-10,
-    )  # fmt: skip
+    defaults = {
+        "strengths": None, "include_pairs": None, "focal_ids": None, "short_circuit": None, "neighbours": 8, "average": "conductance",
+        "current_maps": True, "point_maps": False, "voltage_maps": False, "max_current": False,
+        "focal_on_nodata": "error", "solver": "auto", "rtol": 1e-10,
+    }  # fmt: skip
     grid_kw = {k: kw.pop(k) for k in ("cellsize", "crs", "nodata", "is_conductance") if k in kw}
     unknown = set(kw) - set(defaults)
     if unknown:
