@@ -240,10 +240,10 @@ def test_amg_matches_direct_and_uses_k_minus_1_solves(monkeypatch):
     for k, (r, c) in enumerate(rng.integers(0, 120, (6, 2)), start=1):
         focal[r, c] = k
     calls = []
-    orig = _solve.GroundedSolver.solve
-    monkeypatch.setattr(_solve.GroundedSolver, "solve", lambda self, b: calls.append(1) or orig(self, b))
+    orig = _solve.GroundedSolver.solve_many
+    monkeypatch.setattr(_solve.GroundedSolver, "solve_many", lambda self, b: calls.append(b.shape[1]) or orig(self, b))
     amg = circuit_pairwise(res, focal, solver="amg", rtol=1e-12, current_maps=True)
-    assert len(calls) == 5  # 15 pairs of 6 points: 5 solves
+    assert calls == [5]  # 15 pairs of 6 points: 5 right-hand sides, one hierarchy
     direct = circuit_pairwise(res, focal, solver="direct", current_maps=True)
     np.testing.assert_allclose(amg.resistance, direct.resistance, rtol=1e-8)
     np.testing.assert_allclose(amg.cumulative_current, direct.cumulative_current, rtol=1e-6, atol=1e-9)

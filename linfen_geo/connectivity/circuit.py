@@ -209,11 +209,10 @@ class _Basis:
         lap = net.laplacian(self.nodes)
         ground = self.focal[-1]
         solver = GroundedSolver(lap, grounded=np.array([ground]), method=method, rtol=rtol)
+        b = np.zeros((len(self.nodes), len(self.focal) - 1))
+        b[self.focal[:-1], np.arange(len(self.focal) - 1)] = 1.0
         self.x = np.zeros((len(self.focal), len(self.nodes)))
-        for i, f in enumerate(self.focal[:-1]):
-            b = np.zeros(len(self.nodes))
-            b[f] = 1.0
-            self.x[i] = solver.solve(b)
+        self.x[:-1] = solver.solve_many(b).T  # k-1 solves, one hierarchy
         z = self.x[:, self.focal]
         self.z = (z + z.T) / 2.0  # Green's function on the focal nodes (row/column of the ground is 0)
 
