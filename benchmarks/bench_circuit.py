@@ -48,7 +48,7 @@ def _inputs(size: int, points: int, seed: int) -> tuple[np.ndarray, np.ndarray, 
 def bench_circuit(size: int, points: int, seed: int, rtol: float, peer: bool) -> dict:
     from linfen_geo.connectivity import circuit_pairwise
 
-    res, focal, rows, cols = _inputs(size, points, seed)
+    res, focal, _, _ = _inputs(size, points, seed)
     out: dict = {"cells": size * size, "points": points, "pairs": points * (points - 1) // 2, "rtol": rtol}
     t0 = time.perf_counter()
     ours = circuit_pairwise(res, focal, solver="amg", rtol=rtol, current_maps=True)
@@ -60,7 +60,9 @@ def bench_circuit(size: int, points: int, seed: int, rtol: float, peer: bool) ->
             out["landschaft"] = "not installed"
             return out
         t0 = time.perf_counter()
-        theirs = circuitscape_pairwise(res, focal, cum_map=True, n_threads=1)  # the id raster (FocalPoints rows/cols differ)
+        theirs = circuitscape_pairwise(
+            res, focal, cum_map=True, n_threads=1
+        )  # the id raster (FocalPoints rows/cols differ)
         out["landschaft_s"] = round(time.perf_counter() - t0, 2)
         out["ratio_linfen_over_landschaft"] = round(out["linfen_geo_s"] / out["landschaft_s"], 2)
         r = np.asarray(theirs.resistances)[1:, 1:]

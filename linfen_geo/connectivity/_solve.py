@@ -164,7 +164,9 @@ class GroundedSolver:
             beta = rz_new / rz
             rz = rz_new
             p = z + p * beta
-        raise SolverError(f"block conjugate gradients stopped at relative residual {res.max():.2e} (asked {self.rtol:g})")
+        raise SolverError(
+            f"block conjugate gradients stopped at relative residual {res.max():.2e} (asked {self.rtol:g})"
+        )
 
 
 class BlockVCycle:
