@@ -14,14 +14,30 @@ from linfen_geo.connectivity.circuit import (
     circuit_pairwise,
     conductance_grid,
 )
+from linfen_geo.connectivity.corridors import (
+    CorridorNetwork,
+    barrier_improvement,
+    corridor_network,
+    gravity_model,
+    pinch_points,
+)
+from linfen_geo.connectivity.cost import cost_allocation, cost_distance, least_cost_path
 
 __all__ = [
     "AdvancedResult",
+    "CorridorNetwork",
     "FocalResult",
     "PairwiseResult",
     "circuit_advanced",
     "circuit_all_to_one",
     "circuit_one_to_all",
     "circuit_pairwise",
+    "barrier_improvement",
     "conductance_grid",
+    "corridor_network",
+    "cost_allocation",
+    "cost_distance",
+    "gravity_model",
+    "least_cost_path",
+    "pinch_points",
 ]

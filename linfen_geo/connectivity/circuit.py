@@ -36,7 +36,7 @@ import numpy as np
 
 from linfen_geo.connectivity._focal import FocalCells, focal_cells, merge_pair_regions, merge_point_regions
 from linfen_geo.connectivity._grid import as_grid
-from linfen_geo.connectivity._network import Network, branch_node_currents, build_network
+from linfen_geo.connectivity._network import Network, branch_node_currents, build_network, node_currents_injected
 from linfen_geo.connectivity._solve import GroundedSolver
 from linfen_geo.errors import InputError
 
@@ -246,10 +246,16 @@ class _Basis:
         vfull[free] = vf
         j = k @ vfull  # currents entering each focal node (the grounds' are negative)
         v = j @ self.x
+        self.last_inject = j
         return v - v[self.focal[np.flatnonzero(grounded)[0]]]
 
-    def currents(self, v: np.ndarray, ground_g: np.ndarray | None = None) -> np.ndarray:
-        return branch_node_currents(self.u, self.w, self.g, v, ground_g)
+    def currents(self, v: np.ndarray, inject: np.ndarray | None = None) -> np.ndarray:
+        """Node currents for voltages ``v``; ``inject``: currents entering at the focal nodes (sum 0)."""
+        if inject is None:
+            return branch_node_currents(self.u, self.w, self.g, v)
+        return node_currents_injected(
+            self.u, self.w, self.g, v, dict(zip(self.focal.tolist(), inject.tolist(), strict=True))
+        )
 
 
 def _pair_key_sets(pairs: Iterable[tuple[int, int]] | None) -> set[tuple[int, int]] | None:
@@ -308,7 +314,9 @@ def _solve_pairs(
                     key = (int(a), int(b))
                     if maps["volt"]:
                         out.voltages[key] = net.to_grid(v, basis.nodes)
-                    cur = net.to_grid(basis.currents(v), basis.nodes)
+                    inj = np.zeros(len(unodes))
+                    inj[i], inj[j] = -1.0, 1.0
+                    cur = net.to_grid(basis.currents(v, inj), basis.nodes)
                     if maps["cur"]:
                         out.currents[key] = cur
                     out.cumulative_current += cur
@@ -528,7 +536,7 @@ def _focal_mode(
         if voltage_maps:
             out.voltages[n] = net.to_grid(v, basis.nodes)
         if out.cumulative_current is not None:
-            cur = net.to_grid(basis.currents(v), basis.nodes)
+            cur = net.to_grid(basis.currents(v, basis.last_inject), basis.nodes)
             if point_maps:
                 out.currents[n] = cur
             out.cumulative_current += cur
