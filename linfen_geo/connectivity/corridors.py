@@ -150,7 +150,7 @@ def corridor_network(
         in_b = ids_grid == b
         k = int(np.argmin(np.where(in_b, cwd[a], np.inf)))
         lcd = float(cwd[a].flat[k])
-        path = np.array(mcps[a].traceback(np.unravel_index(k, g.shape)), dtype=np.int64)[::-1]
+        path = np.array(mcps[a].traceback(np.unravel_index(k, g.shape)), dtype=np.int64)  # a to b
         paths[a, b] = path
         on = ids_grid[path[:, 0], path[:, 1]]
         through = sorted({int(x) for x in on if x not in (0, a, b)})
@@ -222,7 +222,7 @@ def barrier_improvement(
     best = np.zeros(network.grid.shape)
     kept = network.links[~network.links["dropped"]]
     for rad in radii:
-        rc = int(round(rad / network.grid.cellsize))
+        rc = round(rad / network.grid.cellsize)
         if rc < 1:
             raise InputError(f"radius {rad} is under one cell ({network.grid.cellsize})")
         fp = _disk(rc)
