@@ -22,6 +22,7 @@ from linfen_geo.connectivity.corridors import (
     pinch_points,
 )
 from linfen_geo.connectivity.cost import cost_allocation, cost_distance, least_cost_path
+from linfen_geo.connectivity.graph import connectivity_indices, patch_importance
 
 __all__ = [
     "AdvancedResult",
@@ -34,10 +35,12 @@ __all__ = [
     "circuit_pairwise",
     "barrier_improvement",
     "conductance_grid",
+    "connectivity_indices",
     "corridor_network",
     "cost_allocation",
     "cost_distance",
     "gravity_model",
     "least_cost_path",
+    "patch_importance",
     "pinch_points",
 ]
