@@ -182,16 +182,27 @@ class BlockVCycle:
             d = a.diagonal()
             rho = float(np.max(abs(a) @ np.ones(a.shape[0]) / d))  # Gershgorin bound of rho(D^-1 A)
             self.levels.append((a, (4.0 / (3.0 * rho)) * (1.0 / d)[:, None], lev.P.tocsr(), lev.R.tocsr()))
+        import scipy.linalg as la
+
         coarse = ml.levels[-1].A.toarray()
-        self.coarse = np.linalg.pinv(coarse)
+        try:
+            self._cho = la.cho_factor(coarse)
+        except la.LinAlgError:  # not positive definite numerically: fall back to the pseudo-inverse
+            self._cho = None
+            self._pinv = np.linalg.pinv(coarse)
         self.sweeps = sweeps
+
+    def _coarse(self, b: np.ndarray) -> np.ndarray:
+        import scipy.linalg as la
+
+        return la.cho_solve(self._cho, b) if self._cho is not None else self._pinv @ b
 
     def __call__(self, b: np.ndarray) -> np.ndarray:
         return self._cycle(0, b)
 
     def _cycle(self, lev: int, b: np.ndarray) -> np.ndarray:
         if lev == len(self.levels):
-            return self.coarse @ b
+            return self._coarse(b)
         a, wd, p, r = self.levels[lev]
         x = wd * b
         for _ in range(self.sweeps - 1):
