@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"linfen-geo {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    from linfen_geo.cli.circuit import add_circuit_parser
     from linfen_geo.cli.corridors import add_corridors_parser
     from linfen_geo.cli.data import add_data_parser
     from linfen_geo.cli.export import add_export_parser
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_parser(sub)
     add_map_parser(sub)
     add_export_parser(sub)
+    add_circuit_parser(sub)
     return p
 
 
