@@ -10,7 +10,7 @@ Examples
 --------
 >>> from shapely.geometry import box
 >>> city = box(110.35, 35.3, 112.6, 36.95)
->>> p = placement((3500000.0, 3995000.0, 3510000.0, 4005000.0), "EPSG:4547", city)  # GK CM 114E, zone-less
+>>> p = placement((505000.0, 3995000.0, 510000.0, 4005000.0), "EPSG:4547", city)  # GK CM 114E, zone-less
 >>> p.inside, p.direction, p.fixes[:1]
 (False, 'east', ['EPSG:4546'])
 """

@@ -120,6 +120,7 @@ def test_two_processes_building_one_layer_leave_one_valid_cache_entry(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], [e[-500:] for _, e in outs]
     assert outs[0][0] == outs[1][0]
     entries = sorted(p.name for p in cache.iterdir() if p.name.startswith("river_buffers-"))
-    assert len(entries) == 1 and entries[0].endswith(".parquet"), entries
+    assert len(entries) == 2 and entries[0].endswith(".parquet"), entries  # the entry and its checksum record
+    assert entries[1] == entries[0] + ".sha256.json"
     assert not [p for p in cache.iterdir() if ".part" in p.name]
     assert len(gpd.read_parquet(cache / entries[0])) == int(outs[0][0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 
@@ -87,12 +88,13 @@ def test_racing_writers_one_wins_the_other_is_refused(tmp_path):
 
 
 def test_manifest_lists_a_file_only_once_it_exists(tmp_path):
-    out = OutputDir(tmp_path)
+    out = OutputDir(tmp_path / "o")
     path = out.target("later.png")  # a caller that writes the file itself
-    manifest = tmp_path / OutputDir.MANIFEST
+    never = out.target("never.png")  # asked for, never written
     out.text("x", "a.md")
-    listed = json.loads(manifest.read_text())["files"]
-    assert "a.md" in listed and "later.png" not in listed
     path.write_bytes(b"png")
+    assert not never.exists()
     out.finish()
-    assert "later.png" in json.loads(manifest.read_text())["files"]
+    listed = json.loads((tmp_path / "o" / OutputDir.MANIFEST).read_text())["files"]
+    assert set(listed) == {"a.md", "later.png"}
+    assert listed["later.png"] == hashlib.sha256(b"png").hexdigest()
