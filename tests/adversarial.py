@@ -42,9 +42,9 @@ class Spec:
     """What a case runs and how its outcome is judged."""
 
     argv: list[str] | None = None
-    call: Callable[[], Any] | None = None
     expect: str = "error"  # or "correct"
     check: Callable[[Any], bool] | None = None  # on (rc, stdout, stderr) or the API result
+    call: Callable[[], Any] | None = None
     protect: list[Path] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
 
@@ -229,9 +229,20 @@ def _(d):
     return Spec(["check-siting", str(_site_file(d, _scaled([(0, 0), (10, 10), (10, 0), (0, 10)])))])
 
 
-@case("repair", "zero-area site")
+@case("repair", "zero-area site (GK coordinates)")
 def _(d):
-    return Spec(["check-siting", str(_site_file(d, _scaled([(0, 0), (5, 5), (10, 10), (0, 0)])))])
+    p = d / "s.gpkg"
+    _gdf([_scaled([(0, 0), (5, 5), (10, 10), (0, 0)])], 4546, site_id=["Z"]).to_file(p)
+    return Spec(["check-siting", str(p)])
+
+
+@case("repair", "zero-area site (lon/lat)")
+def _(d):
+    from shapely.geometry import Polygon
+
+    p = d / "s.geojson"
+    _gdf([Polygon([(111.5, 36.0), (111.51, 36.01), (111.52, 36.02)])], 4326, site_id=["Z"]).to_file(p)
+    return Spec(["check-siting", str(p)])
 
 
 @case("repair", "red line with its hole outside the shell keeps its area")

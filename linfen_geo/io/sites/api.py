@@ -126,6 +126,10 @@ def read_sites(
     _check_present(geoms, ids, where)
     _check_finite(geoms, ids, where, "in the input")
 
+    # polygons with no area in their own coordinates (collinear or repeated points): reprojection would
+    # bend them into slivers of a few m2, so judge them before it (area relative to the squared perimeter)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flat = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~(shapely.area(geoms) > 1e-9 * shapely.length(geoms) ** 2)
     bounds = np.asarray(shapely.total_bounds(geoms), dtype=float)
     src, assumed = _resolve_crs(raw, crs, bounds)
     label = src if isinstance(src, str) else crs_label(src)
@@ -135,6 +139,12 @@ def read_sites(
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     _check_china(geoms, bounds, ids, where, label, src)
     geoms, n_repaired, repairs = _repair(geoms, ids, where, repair_tolerance)
+    if flat.any():
+        sid = ids.iloc[int(np.flatnonzero(flat)[0])]
+        raise InputError(
+            f"{where}: site {sid!r} is a polygon with no area (its points are collinear or repeated): "
+            "fix its outline, or give it as a line"
+        )
     if n_repaired:
         worst = max(repairs, key=lambda r: abs(r["area_change"]))
         warnings.append(
