@@ -49,6 +49,11 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a file name")
+    blocker = next((a for a in path.parents if a.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise InputError(f"cannot write {path}: {blocker} is a file, not a folder")
+    if blocker is not None and not os.access(blocker, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {path}: no permission to create files in {blocker}")
     if path.exists() and not overwrite:
         raise InputError(exists_message(path))
     return path

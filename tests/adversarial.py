@@ -662,6 +662,90 @@ def _(d):
     return Spec(["check-siting", str(p), "--crs", "gcj02", "--format", "json"], "correct", check=check)
 
 
+# --------------------------------------------------------------------------- more odd inputs (no family of their own)
+def _text_case(name: str, suffix: str, content: bytes, *extra: str) -> None:
+    def build(d: Path) -> Spec:
+        p = d / f"s{suffix}"
+        p.write_bytes(content)
+        return Spec(["check-siting", str(p), *extra])
+
+    case("kind", name)(build)
+
+
+_text_case("CSV with a header only", ".csv", b"site_id,x,y\n", "--crs", "4546")
+_text_case("CSV with NaN coordinates", ".csv", b"site_id,x,y\nA,nan,nan\n", "--crs", "4546")
+_text_case("CSV with 1e300 coordinates", ".csv", b"site_id,x,y\nA,1e300,1e300\n", "--crs", "4546")
+_text_case(
+    "GeoJSON with a null geometry",
+    ".geojson",
+    b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":null}]}',
+)
+_text_case("GeoJSON that is a JSON list", ".geojson", b"[1, 2, 3]")
+_text_case("KMZ that is not a zip", ".kmz", b"not a zip at all")
+_text_case("an empty zip named .zip", ".zip", b"PK\x05\x06" + b"\x00" * 18)
+_text_case("WKT with an unclosed ring", ".wkt", b"POLYGON ((111.5 36.0, 111.6 36.0, 111.6 36.1))")
+_text_case(
+    "界址点 TXT with no coordinates", ".txt", "[属性描述]\n坐标系=2000国家大地坐标系\n[地块坐标]\n".encode("gbk")
+)
+
+
+@case("kind", "shapefile without its .shx")
+def _(d):
+    p = _sites(d, 4546, name="s.shp")
+    (d / "s.shx").unlink()
+    return Spec(["check-siting", str(p), "--format", "json"], check=lambda out: ".shx" in out[2])
+
+
+@case("kind", "a vector file given as the DEM")
+def _(d):
+    return Spec(_greening(d, "--dem", str(EXAMPLES / "sites_three_projects.geojson")))
+
+
+@case("kind", "a raster given for the red lines")
+def _(d):
+    return Spec(["layers"], env=_config(d, f'[layers.redlines]\npath = "{RASTERS / "dem_1km_vfp15.tif"}"\n'))
+
+
+@case("kind", "red lines as points")
+def _(d):
+    from shapely.geometry import Point
+
+    path = d / "red.gpkg"
+    _gdf([Point(X0, Y0)], 4546, redline_id=["R1"], name=["x"]).to_file(path)
+    return Spec(["layers"], env=_config(d, f'[layers.redlines]\npath = "{path}"\n'))
+
+
+@case("config", "plan with a misspelt key")
+def _(d):
+    plan = (REPO / "linfen_geo" / "plan" / "plan.toml").read_text(encoding="utf-8")
+    (d / "plan.toml").write_text(plan.replace("[terrain]\n", "[terrain]\nresolutoin_m = 5\n", 1), encoding="utf-8")
+    return Spec(["layers"], env=_config(d, 'plan = "plan.toml"\n'), check=lambda out: "did you mean" in out[2])
+
+
+@case("outputs", "--out in a folder that cannot be written")
+def _(d):
+    ro = d / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    if os.access(ro, os.W_OK):  # root ignores permissions: use a path under a file instead
+        (d / "afile").write_text("x")
+        ro = d / "afile"
+    sites = str(EXAMPLES / "sites_three_projects.geojson")
+    return Spec(["check-siting", sites, "--out", str(ro / "r.json")])
+
+
+@case("outputs", "run --out names an existing file")
+def _(d):
+    p = _protected(d, "out")
+    return Spec(["run", "--out", str(p)], protect=[p])
+
+
+@case("outputs", "map --out over the user's file")
+def _(d):
+    p = _protected(d, "map.html")
+    return Spec(["map", "--out", str(p)], protect=[p])
+
+
 # --------------------------------------------------------------------------- running
 REFERENCE: dict[str, Any] = {}
 
