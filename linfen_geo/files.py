@@ -33,7 +33,18 @@ from typing import Any
 
 from linfen_geo.errors import InputError
 
-__all__ = ["atomic_write", "check_writable", "exists_message", "figure_format", "write_file"]
+__all__ = ["atomic_write", "check_writable", "exists_message", "figure_format", "sha256_file", "write_file"]
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's content (read in 1 MB chunks): the checksum of manifests and provenance."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def exists_message(path: Path) -> str:

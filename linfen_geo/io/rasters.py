@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import math
 import os
 import re
@@ -40,6 +39,7 @@ import numpy as np
 
 from linfen_geo.crs import WORK_CRS, WORK_CRS_NAME, as_crs, crs_label
 from linfen_geo.errors import CRSError, InputError
+from linfen_geo.files import sha256_file
 from linfen_geo.grid import aligned_grid, cell_size_m
 from linfen_geo.io.textfiles import check_regular_file
 from linfen_geo.layer_catalog.core import CLASS_SCHEME_TAG, recorded_class_scheme
@@ -80,14 +80,6 @@ def _unit(crs: Any) -> str:
         return "deg"
     name = crs.axis_info[0].unit_name if crs.axis_info else "units"
     return "m" if name in ("metre", "meter") else name
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _city(catalog: Any) -> Any:
@@ -348,7 +340,7 @@ def import_raster(
         f"Imported by linfen_geo {__version__} (linfen_geo.rasterdata.import_raster) on "
         f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}.",
         "",
-        f"Source file : {src_path.resolve()} ({size:,} bytes, sha256 {_sha256(src_path)})",
+        f"Source file : {src_path.resolve()} ({size:,} bytes, sha256 {sha256_file(src_path)})",
         f"Source grid : {src_desc}",
         f"Kind        : {kind}" + (f" (classes '{classes}', plan [greening.class_maps.{classes}])" if classes else ""),
         f"Output      : {out_path.name}: {WORK_CRS_NAME}; cell {res:g} m; {width} x {height} cells; "

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from linfen_geo.errors import InputError
-from linfen_geo.files import atomic_write, check_writable, figure_format, write_file
+from linfen_geo.files import atomic_write, check_writable, figure_format, sha256_file, write_file
 from linfen_geo.reports.metadata import csvw_metadata, notes_frame
 
 __all__ = [
@@ -193,7 +193,7 @@ class OutputDir:
             return set()  # not a manifest of ours (or of a version without hashes): vouches for nothing
         ours = {self.MANIFEST}
         for name, digest in files.items():
-            if name in present and isinstance(digest, str) and _sha256(self.path / name) == digest:
+            if name in present and isinstance(digest, str) and sha256_file(self.path / name) == digest:
                 ours.add(name)
         return ours
 
@@ -254,7 +254,7 @@ class OutputDir:
 
         if self.finished:
             return self.path / self.MANIFEST
-        files = {n: _sha256(self.stage / n) for n in sorted(self.written) if (self.stage / n).is_file()}
+        files = {n: sha256_file(self.stage / n) for n in sorted(self.written) if (self.stage / n).is_file()}
         record = {"written_by": "linfen-geo", "complete": True, "files": files}
         (self.stage / self.MANIFEST).write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
         if self.path.exists():
@@ -292,16 +292,6 @@ class OutputDir:
             self.finish()
         else:
             self.abort()
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _clean_stale_stages(path: Path) -> None:

@@ -11,6 +11,7 @@ import shapely
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label
 from linfen_geo.errors import InputError
+from linfen_geo.geometry import make_valid_structure
 from linfen_geo.io.sites.normalise import (
     REPAIR_TOLERANCE,
     _check_china,
@@ -126,25 +127,31 @@ def read_sites(
     _check_present(geoms, ids, where)
     _check_finite(geoms, ids, where, "in the input")
 
-    # polygons with no area in their own coordinates (collinear or repeated points): reprojection would
-    # bend them into slivers of a few m2, so judge them before it (area relative to the squared perimeter)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        flat = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~(shapely.area(geoms) > 1e-9 * shapely.length(geoms) ** 2)
     bounds = np.asarray(shapely.total_bounds(geoms), dtype=float)
     src, assumed = _resolve_crs(raw, crs, bounds)
     label = src if isinstance(src, str) else crs_label(src)
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index), crs=None)
-    gdf = _to_storage(gdf, src)
-
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    _check_china(geoms, bounds, ids, where, label, src)
-    geoms, n_repaired, repairs = _repair(geoms, ids, where, repair_tolerance)
+    # repair what the user drew, in the user's own coordinates (reprojection can hide a collapsed outline
+    # by bending it into a sliver); areas of the repair report in the equal-area CRS
+    geoms, n_repaired, repairs = _repair(
+        geoms, ids, where, repair_tolerance, STORAGE_CRS if isinstance(src, str) else src
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flat = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~(shapely.area(geoms) > 1e-9 * shapely.length(geoms) ** 2)
     if flat.any():
         sid = ids.iloc[int(np.flatnonzero(flat)[0])]
         raise InputError(
             f"{where}: site {sid!r} is a polygon with no area (its points are collinear or repeated): "
             "fix its outline, or give it as a line"
         )
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index), crs=None)
+    gdf = _to_storage(gdf, src)
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    _check_china(geoms, bounds, ids, where, label, src)
+    bent = ~shapely.is_valid(geoms)  # a valid outline made invalid by reprojection (a rare sliver)
+    if bent.any():
+        geoms = geoms.copy()
+        geoms[bent] = make_valid_structure(geoms[bent])
     if n_repaired:
         worst = max(repairs, key=lambda r: abs(r["area_change"]))
         warnings.append(

@@ -258,7 +258,7 @@ def _tolerance_for(change: float) -> str:
 
 
 def _repair(
-    geoms: np.ndarray, ids: pd.Series, where: str, tolerance: float = REPAIR_TOLERANCE
+    geoms: np.ndarray, ids: pd.Series, where: str, tolerance: float = REPAIR_TOLERANCE, crs: Any = STORAGE_CRS
 ) -> tuple[np.ndarray, int, list[dict[str, Any]]]:
     """Repair invalid sites by structure; refuse one whose area repair would change by more than ``tolerance``."""
     invalid = ~shapely.is_valid(geoms)
@@ -277,7 +277,7 @@ def _repair(
     if empty.any():
         sid = ids.iloc[int(np.flatnonzero(empty)[0])]
         raise InputError(f"{where}: site {sid!r} is degenerate (no area or length left after repair): fix its outline")
-    report = repair_report(geoms[invalid], out[invalid], STORAGE_CRS, ids[invalid].tolist())
+    report = repair_report(geoms[invalid], out[invalid], crs, ids[invalid].tolist())
     too_much = poly[invalid] & ~(np.abs(report["area_change"].to_numpy()) <= tolerance)
     if too_much.any():
         r = report[too_much].iloc[0]
