@@ -31,7 +31,7 @@ import numpy as np
 
 from linfen_geo.errors import InputError
 
-__all__ = ["COMMON", "NODATA", "class_lookup", "class_scheme", "common_classes"]
+__all__ = ["COMMON", "NODATA", "class_lookup", "class_scheme", "common_classes", "scheme_codes"]
 
 #: ``attrs["class_scheme"]`` of a raster already in the plan's common classes
 COMMON = "common"
@@ -83,6 +83,19 @@ def class_lookup(
                 raise InputError(f"[greening.class_maps.{scheme}] puts code {code} in two classes")
             lut[int(code)] = list(classes).index(name)
     return lut
+
+
+def scheme_codes(class_maps: Mapping[str, Mapping[str, Sequence[int]]], scheme: str | None) -> set[int] | None:
+    """Every raw code the plan's map of ``scheme`` knows (None when the plan has no map for it).
+
+    Examples
+    --------
+    >>> sorted(scheme_codes({"x": {"forest": [1, 2], "water": [0]}}, "x"))
+    [0, 1, 2]
+    """
+    if scheme not in class_maps:
+        return None
+    return {int(v) for codes in class_maps[scheme].values() for v in codes}
 
 
 def common_classes(

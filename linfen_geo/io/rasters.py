@@ -42,6 +42,7 @@ from linfen_geo.errors import CRSError, InputError
 from linfen_geo.files import sha256_file
 from linfen_geo.grid import aligned_grid, cell_size_m
 from linfen_geo.io.textfiles import check_regular_file
+from linfen_geo.landcover import scheme_codes
 from linfen_geo.layer_catalog.core import CLASS_SCHEME_TAG, recorded_class_scheme
 from linfen_geo.layer_catalog.rasterkind import DEM_RANGE_M as _DEM_RANGE_M
 from linfen_geo.layer_catalog.rasterkind import TAG_KIND as _TAG_KIND
@@ -196,7 +197,7 @@ def import_raster(
             raise InputError(
                 f"no class map {classes!r} in the plan's [greening.class_maps] (known: {', '.join(sorted(maps))})"
             )
-        class_values = {int(v) for vals in maps[classes].values() for v in vals}
+        class_values = scheme_codes(maps, classes) or set()
     elif classes:
         raise InputError("classes= applies to land cover, not to a DEM")
     src_path = Path(path).expanduser()

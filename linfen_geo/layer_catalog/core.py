@@ -42,6 +42,7 @@ from linfen_geo.errors import (
 )
 from linfen_geo.files import atomic_write
 from linfen_geo.io.textfiles import check_regular_file
+from linfen_geo.landcover import scheme_codes
 from linfen_geo.layer_catalog.codehash import code_digest
 from linfen_geo.layer_catalog.rasterkind import check_raster_kind
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
@@ -464,8 +465,7 @@ class Catalog:
                 da = rioxarray.open_rasterio(path, masked=masked)
             except Exception as exc:
                 raise InputError(f"{label}: cannot read raster {path.name}: {exc}") from None
-            maps = self.plan.get("greening", {}).get("class_maps", {})
-            codes = {int(v) for vals in maps[classes].values() for v in vals} if classes in maps else None
+            codes = scheme_codes(self.plan.get("greening", {}).get("class_maps", {}), classes)
             check_raster_kind(path, spec.units, label=label, class_codes=codes)
             da = validate_raster(da, label=label, crs=crs)
             da.name = spec.name
