@@ -174,7 +174,17 @@ def features_in_zones(
         zid = next(
             (
                 c
-                for c in (f"{name[:-1]}_id", "redline_id", "reserve_id", "zone_id", "corridor_id", "barrier_id", "id")
+                for c in (
+                    f"{name[:-1]}_id",
+                    "redline_id",
+                    "reserve_id",
+                    "zone_id",
+                    "corridor_id",
+                    "barrier_id",
+                    "mine_id",
+                    "railway_id",
+                    "id",
+                )
                 if c in zl.columns
             ),
             None,

@@ -23,7 +23,7 @@ import json
 import os
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,6 +345,33 @@ class Catalog:
         # a derived layer is as illustrative as its least certain input
         statuses = {self.status(i) for i in spec.inputs}
         return "illustrative" if "illustrative" in statuses else "derived"
+
+    def attributions(self, names: Sequence[str] | None = None) -> list[str]:
+        """Credits the licences of ``names`` (default: every layer) and their inputs require, once each.
+
+        Taken from the ``attribution`` of each shipped file's ``data/sources.toml`` entry (ODbL and
+        CC BY data must be credited wherever they are shown); a replacement layer credits its own
+        ``source``.
+        """
+        seen: list[str] = []
+        todo = list(names) if names is not None else self.names()
+        done: set[str] = set()
+        while todo:
+            name = todo.pop(0)
+            if name in done:
+                continue
+            done.add(name)
+            spec = self.spec(name)
+            if name in self.replacements:
+                credit = self.replacements[name].source
+            elif spec.file:
+                credit = self.sources.get(spec.file, {}).get("attribution", "")
+            else:
+                credit = ""
+                todo.extend(spec.inputs)
+            if credit and credit not in seen:
+                seen.append(credit)
+        return seen
 
     def provenance(self, name: str) -> dict[str, Any]:
         """Source, licence, accuracy and path of a layer, as shown by :meth:`table`."""

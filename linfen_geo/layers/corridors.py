@@ -88,8 +88,31 @@ def least_cost_route(cost: np.ndarray, transform: Any, points: np.ndarray, simpl
     return LineString(coords)
 
 
+def rail_stretch(ctx: Any, stretch: dict[str, Any]) -> LineString:
+    """The stretch of a modelled railway (``railways`` layer) between two of its stops, in EPSG:4546."""
+    from linfen_geo.layers.railways import snap_stops, stop_split
+
+    rules = ctx.plan["railways"]
+    spec = next(m for m in rules["modelled"] if m["id"] == stretch["railway"])
+    rail = ctx.load("railways").to_crs(WORK_CRS)
+    row = rail[rail["railway_id"] == stretch["railway"]]
+    if row.empty:
+        raise InputError(
+            f"the railways layer has no railway {stretch['railway']!r} (a corridor's rail_stretch needs it)"
+        )
+    stations = ctx.load("railway_stations").to_crs(WORK_CRS)
+    seats = ctx.load("county_seats").to_crs(WORK_CRS)
+    pts, _ = snap_stops(spec["route"], stations, seats, float(rules["station_snap_m"]))
+    labels = [s["label"] for s in spec["route"]]
+    return stop_split(row.geometry.iloc[0], pts, labels.index(stretch["start"]), labels.index(stretch["end"]))
+
+
 def build_roads(ctx: Any) -> gpd.GeoDataFrame:
-    """Build ``corridor_roads``: one illustrative alignment per corridor of the plan."""
+    """Build ``corridor_roads``: one illustrative alignment per corridor of the plan.
+
+    A corridor with a ``rail_stretch`` also gets that stretch of the modelled railway (a
+    MultiLineString of road and railway; ``rail_km`` its railway length).
+    """
     plan = ctx.plan
     seats = ctx.load("county_seats").to_crs(WORK_CRS)
     dem_work = to_work_grid(ctx.load("dem"), plan["terrain"]["resolution_m"], snap=False)
@@ -100,13 +123,22 @@ def build_roads(ctx: Any) -> gpd.GeoDataFrame:
         way = select_counties(seats, c["waypoints"], f"corridor {c['id']} waypoints")
         pts = shapely.get_coordinates(way.geometry.values)
         line = least_cost_route(cost, transform, pts, plan["routing"]["simplify_m"])
+        method = "least-cost route over the 1 km DEM between county seats (illustrative alignment)"
+        rail_km = 0.0
+        if c.get("rail_stretch"):
+            st = c["rail_stretch"]
+            rail = rail_stretch(ctx, st)
+            rail_km = rail.length / 1000
+            line = shapely.MultiLineString([line, rail])
+            method += f"; plus the {st['start']}-{st['end']} stretch of the modelled railway {st['railway']}"
         rows.append(
             {
                 **corridor_identity(c),
                 "waypoints_zh": "-".join(way["name"]),
                 "length_km": line.length / 1000,
+                "rail_km": rail_km,
                 "illustrative": True,
-                "method": "least-cost route over the 1 km DEM between county seats (illustrative alignment)",
+                "method": method,
                 "geometry": line,
             }
         )

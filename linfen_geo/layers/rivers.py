@@ -1,4 +1,8 @@
-"""河流绿化缓冲带 - river green buffers (plan line 352), the plan's rule applied to the river lines.
+"""河流 and 河流绿化缓冲带 - the river lines, and the green buffers of plan line 352 along them.
+
+``rivers`` (:func:`build_rivers`) is the national 1:4M lines (汾河, 黄河) plus the rivers the plan's
+``[rivers] add`` list takes from the WDBII lines (GSHHG, ~1:3M: 沁河), each feature with its
+``source`` and ``accuracy``.
 
 The plan asks for green strips "50 m beyond the levee" along the Fen and the main tributaries of
 the Yellow River and 30 m along other tributaries. No levee lines exist here, so the levee is
@@ -27,7 +31,7 @@ column (``linfen_geo.use("rivers", ...)``): a tributary the rules do not name ge
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -35,10 +39,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.crs import WORK_CRS, to_area_crs, to_storage_crs
+from linfen_geo.crs import STORAGE_CRS, WORK_CRS, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 
-__all__ = ["UNNAMED", "build_buffers", "river_buffers", "river_rule"]
+__all__ = ["UNNAMED", "build_buffers", "build_rivers", "merge_rivers", "river_buffers", "river_rule"]
 
 
 UNNAMED = "未命名 unnamed"
@@ -49,6 +53,61 @@ METHOD = (
     "plan rule applied to the river centre lines: band from channel_half_width_m to "
     "channel_half_width_m + width_m on each side (EPSG:4546), clipped to the city"
 )
+
+
+SOURCE_1TO4M = "China National Fundamental GIS 1:4,000,000 rivers (1999)"
+ACCURACY_1TO4M = "1:4M, +-1-2 km"
+SOURCE_WDBII = "CIA World Data Bank II via GSHHG 2.3.7 (LGPL-3.0+; WDBII public domain)"
+
+
+def merge_rivers(base: gpd.GeoDataFrame, wdbii: gpd.GeoDataFrame, add: Sequence[Mapping[str, Any]]) -> gpd.GeoDataFrame:
+    """The base river lines plus the WDBII rivers named in ``add``, with ``source`` and ``accuracy`` per feature.
+
+    Parameters
+    ----------
+    base
+        River lines with ``name`` and ``level`` (the 1:4M layer); kept as they are.
+    wdbii
+        WDBII lines with ``river`` (the name assigned by position in the shipped file).
+    add
+        ``[rivers] add`` entries: ``river`` (the WDBII ``river`` value), ``name``, ``level``, ``accuracy``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> base = gpd.GeoDataFrame({"name": ["汾河"], "level": [1]}, geometry=[LineString([(111.5, 36), (111.5, 36.1)])], crs=4326)
+    >>> wd = gpd.GeoDataFrame({"river": ["Qin He", "Fen He"]},
+    ...                       geometry=[LineString([(112.2, 36), (112.2, 36.1)])] * 2, crs=4326)
+    >>> merge_rivers(base, wd, [{"river": "Qin He", "name": "沁河", "level": 2, "accuracy": "1:3M"}])[["name", "accuracy"]]
+      name    accuracy
+    0   汾河  1:4M, +-1-2 km
+    1   沁河        1:3M
+    """
+    out = base.to_crs(STORAGE_CRS).copy()
+    if "source" not in out.columns:
+        out["source"] = SOURCE_1TO4M
+    if "accuracy" not in out.columns:
+        out["accuracy"] = ACCURACY_1TO4M
+    parts = [out]
+    wd = wdbii.to_crs(STORAGE_CRS)
+    for a in add:
+        sel = wd[wd["river"] == a["river"]]
+        if sel.empty:
+            raise InputError(f"[rivers] add: the WDBII layer has no river {a['river']!r}")
+        parts.append(
+            gpd.GeoDataFrame(
+                {"name": a["name"], "level": int(a["level"]), "source": SOURCE_WDBII, "accuracy": a["accuracy"]},
+                index=range(len(sel)),
+                geometry=sel.geometry.values,
+                crs=STORAGE_CRS,
+            )
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
+
+
+def build_rivers(ctx: Any) -> gpd.GeoDataFrame:
+    """Catalog builder of ``rivers``: :func:`merge_rivers` of ``rivers_1to4m`` and ``rivers_wdbii``."""
+    return merge_rivers(ctx.load("rivers_1to4m"), ctx.load("rivers_wdbii"), ctx.plan.get("rivers", {}).get("add", []))
 
 
 def river_rule(name: str, rules: Mapping[str, Any]) -> tuple[float, float, str]:

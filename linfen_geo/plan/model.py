@@ -139,6 +139,15 @@ class OsmMatch:
 
 
 @dataclass(frozen=True)
+class RailStretch:
+    """The stretch of a ``[[railways.modelled]]`` railway between two of its stops (by label)."""
+
+    railway: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
 class Corridor:
     id: str
     name_zh: str
@@ -148,6 +157,60 @@ class Corridor:
     waypoints: tuple[int, ...]
     counties: tuple[int, ...]
     osm: OsmMatch = OsmMatch()
+    rail_stretch: RailStretch | None = None
+
+
+@dataclass(frozen=True)
+class RailLine:
+    """Names for VMAP0 railway pieces (by their ``fid``): the source carries no line names."""
+
+    name_zh: str
+    name_en: str
+    fids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RouteStop:
+    """A stop of a modelled railway: a real station (lon, lat; snapped to the station layer) or a county seat."""
+
+    label: str
+    station: tuple[float, ...] = ()
+    county: int = 0
+
+
+@dataclass(frozen=True)
+class ModelledRailway:
+    id: str
+    name_zh: str
+    name_en: str
+    opened: int
+    route: tuple[RouteStop, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Railways:
+    lines: tuple[RailLine, ...]
+    unnamed_zh: str
+    unnamed_en: str
+    station_snap_m: float
+    on_line_m: float
+    modelled: tuple[ModelledRailway, ...] = ()
+
+
+@dataclass(frozen=True)
+class RiverAddition:
+    """A river taken from the ``rivers_wdbii`` layer into ``rivers``."""
+
+    river: str
+    name: str
+    level: int
+    accuracy: str
+
+
+@dataclass(frozen=True)
+class Rivers:
+    add: tuple[RiverAddition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,11 +226,12 @@ class Reserve:
     name_zh: str
     name_en: str
     level: str
-    documented_area_ha: float
-    summit_lon: float
-    summit_lat: float
-    seed_search_km: float
     counties: tuple[int, ...]
+    registry_code: str = ""
+    documented_area_ha: float | None = None
+    summit_lon: float | None = None
+    summit_lat: float | None = None
+    seed_search_km: float = 5.0
     note: str = ""
 
 
@@ -328,6 +392,8 @@ class Plan:
     corridor_terrain: CorridorTerrain
     routing: Routing
     corridors: tuple[Corridor, ...]
+    railways: Railways
+    rivers: Rivers
     reserve_rules: ReserveRules
     reserves: tuple[Reserve, ...]
     spring_zones: tuple[SpringZone, ...]
@@ -443,6 +509,23 @@ def _check(plan: Plan, p: _Parser) -> None:
             raise p.fail(
                 f"'siting.rules[{i}].verdict' is {r.verdict!r}, not one of siting.levels {list(plan.siting.levels)}"
             )
+    for r in plan.reserves:
+        if not r.registry_code and (r.documented_area_ha is None or r.summit_lon is None or r.summit_lat is None):
+            raise p.fail(f"reserve {r.id!r} needs a registry_code, or documented_area_ha, summit_lon and summit_lat")
+    stops = {m.id: [s.label for s in m.route] for m in plan.railways.modelled}
+    for m in plan.railways.modelled:
+        for s in m.route:
+            if (len(s.station) == 2) == bool(s.county):
+                raise p.fail(f"railway {m.id!r} stop {s.label!r} needs either station = [lon, lat] or county")
+    for c in plan.corridors:
+        st = c.rail_stretch
+        if st is None:
+            continue
+        if st.railway not in stops:
+            raise p.fail(f"corridor {c.id!r} rail_stretch names railway {st.railway!r}, not in railways.modelled")
+        bad = [x for x in (st.start, st.end) if x not in stops[st.railway]]
+        if bad:
+            raise p.fail(f"corridor {c.id!r} rail_stretch names stops {bad}, not among {stops[st.railway]}")
     ids = [b.id for b in plan.barriers] + [c.id for c in plan.corridors]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

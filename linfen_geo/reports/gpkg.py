@@ -257,10 +257,14 @@ def to_gpkg(
             "title_en": spec.title_en,
             "status": cat.status(name),
             "source": str(cat.provenance(name)["source"]),
+            "licence": str(cat.provenance(name)["licence"]),
+            "attribution": "; ".join(cat.attributions([name])),
         }
         frames.append((name, cat.load(name), meta))
     for name, gdf in (results or {}).items():
-        meta = {k: str(gdf.attrs.get(k, "")) for k in ("title_zh", "title_en", "status", "source")}
+        meta = {
+            k: str(gdf.attrs.get(k, "")) for k in ("title_zh", "title_en", "status", "source", "licence", "attribution")
+        }
         meta["status"] = meta["status"] or "derived"
         frames.append((name, gdf, meta))
     out_crs = as_crs(crs)
@@ -274,6 +278,8 @@ def to_gpkg(
             for key, value in meta.items():
                 g[f"layer_{key}"] = value
             desc = f"{meta['title_zh']} {meta['title_en']} [{meta['status']}] source: {meta['source']}"
+            if meta.get("attribution"):
+                desc += f"; data: {meta['attribution']}"
             g.to_file(
                 tmp,
                 layer=name,

@@ -106,14 +106,18 @@ def step_overlap(cat: Catalog, out: OutputDir) -> str:
     layers = list(DEFAULT_LAYERS)
     matrix = overlap_matrix(layers, catalog=cat)
     by_county = overlap_by_county(layers, catalog=cat)
-    mines = features_in_zones("mines", ["redlines", "reserves", "spring_zones"], id_column="site_id", catalog=cat)
+    mines = features_in_zones(
+        "mines", ["redlines", "reserves", "spring_zones", "coal_mines"], id_column="site_id", catalog=cat
+    )
     roads = line_stretches_in("corridor_roads", "redlines", line_id="corridor_id", polygon_id="redline_id", catalog=cat)
+    rails = line_stretches_in("railways", "redlines", line_id="railway_id", polygon_id="redline_id", catalog=cat)
     barriers = pairwise_within("barriers", id_column="barrier_id", name_column="name_zh", catalog=cat)
     tables = {
         "matrix": matrix,
         "by_county": by_county,
         "mines_in_zones": mines,
         "roads_in_redlines": roads,
+        "railways_in_redlines": rails,
         "barrier_overlaps": barriers,
     }
     for k, t in tables.items():
@@ -131,6 +135,15 @@ def step_overlap(cat: Catalog, out: OutputDir) -> str:
         _flag(cat, layers),
         f"- Mine sites in red lines: {per_layer.get('redlines', 0)} of {n_mines}; in reserves: "
         f"{per_layer.get('reserves', 0)}; in spring key zones: {per_layer.get('spring_zones', 0)}.",
+        f"- Legacy mine sites (illustrative) inside the real coal-mine boundaries (Global Energy Monitor, "
+        f"王家岭/吉宁/腾晖): {per_layer.get('coal_mines', 0)} of {n_mines}"
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in _per_mine(mines, cat).items()) + ")."
+            if per_layer.get("coal_mines", 0)
+            else "."
+        ),
+        f"- Railways inside red lines: {rails['length_km'].sum():,.1f} km "
+        f"(real VMAP0 lines {_rail_km(rails, cat, 'real'):,.1f} km, modelled 瓦日 {_rail_km(rails, cat, 'illustrative'):,.1f} km).",
         f"- Corridors inside red lines: {m.loc[('corridors', 'redlines'), 'overlap_km2']:,.1f} km2 "
         f"({m.loc[('corridors', 'redlines'), 'share_of_a'] * 100:.1f}% of the corridors); corridor roads run "
         f"{roads['length_km'].sum():,.1f} km inside red lines.",
@@ -140,6 +153,19 @@ def step_overlap(cat: Catalog, out: OutputDir) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _per_mine(mines: Any, cat: Catalog) -> dict[str, int]:
+    """Legacy sites per real coal mine (Chinese name)."""
+    coal = cat.load("coal_mines").set_index("mine_id")["name_zh"]
+    hits = mines[mines["zone_layer"] == "coal_mines"]
+    return {coal.get(k, k): int(v) for k, v in hits.groupby("zone_id")["feature_id"].nunique().items()}
+
+
+def _rail_km(rails: Any, cat: Catalog, status: str) -> float:
+    """Kilometres of ``rails`` (line_stretches_in rows) on railways of the given status."""
+    st = cat.load("railways").set_index("railway_id")["status"]
+    return float(rails.loc[rails["railway_id"].map(st) == status, "length_km"].sum()) if len(rails) else 0.0
 
 
 def step_indicators(cat: Catalog, out: OutputDir) -> str:

@@ -16,7 +16,15 @@ from linfen_geo.crs import WORK_CRS
 from linfen_geo.viz.fonts import cjk_font_path, set_cjk_font, use_cjk_font
 from linfen_geo.viz.styles import LAYER_STYLES
 
-__all__ = ["LAYER_STYLES", "add_map_furniture", "cjk_font_path", "plot_layers", "set_cjk_font", "use_cjk_font"]
+__all__ = [
+    "LAYER_STYLES",
+    "add_credits",
+    "add_map_furniture",
+    "cjk_font_path",
+    "plot_layers",
+    "set_cjk_font",
+    "use_cjk_font",
+]
 
 
 def add_map_furniture(
@@ -149,6 +157,16 @@ def plot_layers(
                     )
                 )
             continue
+        if "status" in g.columns and g["status"].nunique() > 1 and "Line" in g.geom_type.iloc[0]:
+            for st, part in g.groupby("status", sort=True):  # real / illustrative parts (2)
+                ls = "--" if st == "illustrative" else "-"
+                part.plot(ax=ax, **{**style, "linestyle": ls})
+                mark = " [示意 illustrative]" if st == "illustrative" else " [实测 real]"
+                handles.append(
+                    Line2D([], [], color=style.get("color", "k"), linestyle=ls,
+                           label=f"{gdf.attrs.get('title_zh', '')} {mark}".strip())
+                )  # fmt: skip
+            continue
         if style.pop("as_points", False):  # small polygons (mine sites) would vanish at map scale
             g = g.set_geometry(g.representative_point())
         gtype = g.geom_type.iloc[0]
@@ -198,9 +216,23 @@ def plot_layers(
         color="#444444",
         va="top",
     )
+    credits = cat.attributions(list(layers) + (["dem"] if hillshade else []))
+    if credits:
+        add_credits(ax, credits)
     if out is not None:
         write_file(out, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt), overwrite=overwrite)
     return fig
+
+
+def add_credits(ax: plt.Axes, credits: Sequence[str]) -> None:
+    """Write the data credits (the attributions ODbL / CC BY data require) along the map's bottom edge."""
+    import textwrap
+
+    text = "\n".join(textwrap.wrap("数据来源 Data: " + "; ".join(credits), 150))
+    ax.text(
+        0.99, 0.005, text, transform=ax.transAxes, fontsize=5, color="#333333", ha="right", va="bottom", zorder=12,
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.7},
+    )  # fmt: skip
 
 
 def _draw_hillshade(ax: plt.Axes, cat: Any) -> None:

@@ -29,6 +29,8 @@ LAYER_STYLES: dict[str, dict[str, Any]] = {
     "corridors_terrain": {"facecolor": "none", "edgecolor": "#7570b3", "linewidth": 0.6, "zorder": 4},
     "corridor_roads": {"color": "#333333", "linewidth": 1.0, "linestyle": "--", "zorder": 7},
     "mines": {"color": "#6a3d9a", "markersize": 5, "zorder": 8, "as_points": True},
+    "railways": {"color": "#000000", "linewidth": 1.3, "zorder": 7},
+    "coal_mines": {"facecolor": "#525252", "edgecolor": "#000000", "alpha": 0.55, "linewidth": 0.6, "zorder": 4},
     "river_buffers": {"facecolor": "#2b7bba", "edgecolor": "none", "alpha": 0.6, "zorder": 5},
 }
 

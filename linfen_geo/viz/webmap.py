@@ -184,6 +184,7 @@ def draw_map(
     report: SitingReport | None = None,
     dem: xr.DataArray | None = None,
     basemap: str | None = None,
+    credits: Sequence[str] = (),
 ) -> folium.Map:
     """Draw layers (and a siting report's sites by verdict) on a self-contained offline folium map.
 
@@ -200,6 +201,8 @@ def draw_map(
     basemap
         A folium tile name (e.g. ``"OpenStreetMap"``) to add a web base map; tiles are then fetched
         online when the page is viewed, which the legend says.
+    credits
+        Data credits shown in the map's corner (the attributions ODbL / CC BY data require).
 
     Returns
     -------
@@ -249,6 +252,15 @@ def draw_map(
         _add_sites(m, report, legend)
     folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(folium.Element(legend_html(legend, basemap)))
+    if credits:
+        text = html.escape("数据来源 Data: " + "; ".join(credits))
+        m.get_root().html.add_child(
+            folium.Element(
+                '<div class="lg-credits" style="position:fixed;bottom:2px;right:4px;z-index:9999;'
+                "background:rgba(255,255,255,0.8);font-size:10px;padding:1px 4px;max-width:60%;"
+                f'">{text}</div>'
+            )
+        )
     m.get_root().script.add_child(folium.Element(coords_script(m.get_name())))
     m.fit_bounds([[south, west], [north, east]])
     m.get_root().header.add_child(folium.Element(cjk_font_css(m.get_root().render())))
@@ -371,12 +383,14 @@ def explore(
     from linfen_geo.layer_catalog.core import get_catalog
 
     cat = catalog or get_catalog()
+    map_layers = catalog_layers(layers, cat)
     return draw_map(
-        catalog_layers(layers, cat),
+        map_layers,
         bounds=cat.load("counties").total_bounds,
         report=_report_for(sites, report, crs, cat),
         dem=cat.load("dem") if hillshade else None,
         basemap=basemap,
+        credits=cat.attributions([ml.name for ml in map_layers] + (["dem"] if hillshade else [])),
     )
 
 
