@@ -326,7 +326,7 @@ def test_shipped_terrain_corridors(catalog):
     for cid, road in roads.dissolve("corridor_id").geometry.items():  # four corridors
         assert polys[cid].buffer(1).contains(road.intersection(city))
     assert t["mean_width_m"].between(0.9 * rules["plain_width_m"], rules["max_distance_m"]).all()
-    assert (t["max_width_m"] <= rules["max_distance_m"] + 1e-6).all()
+    assert (t["max_width_m"] <= rules["max_distance_m"] + 1e-3).all()
     assert (t["max_width_m"] >= rules["plain_width_m"] - 1).all()
     assert t["coarse_warning"].str.contains("shipped 1 km DEM").all()
     assert t["illustrative"].all()

@@ -533,7 +533,14 @@ def test_shipped_layers_red_line_middle_is_prohibited_and_valley_is_not(catalog)
     assert s.loc["valley", "nearest_redline_m"] > 500
     # shipped layers are illustrative: every output says so
     assert report.illustrative and "redlines" in report.illustrative_layers
-    assert set(report.layers["name"]) == {"redlines", "reserves", "spring_zones", "river_buffers", "corridors"}
+    assert set(report.layers["name"]) == {
+        "redlines",
+        "reserves",
+        "spring_zones",
+        "river_buffers",
+        "corridors",
+        "coal_mines",
+    }
 
 
 def test_nearest_distance_is_exact_far_and_near(wiggly_layers, catalog):

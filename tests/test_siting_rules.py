@@ -71,8 +71,8 @@ def test_the_plan_parses_into_frozen_typed_rules():
 
     cfg = parse_siting(None, load_plan())
     assert isinstance(cfg, SitingConfig)
-    assert [r.id for r in cfg.rules] == [f"R{i}" for i in range(1, 9)]
-    assert cfg.layer_names == ["redlines", "reserves", "spring_zones", "river_buffers", "corridors"]
+    assert [r.id for r in cfg.rules] == [f"R{i}" for i in range(1, 10)]
+    assert cfg.layer_names == ["redlines", "reserves", "spring_zones", "river_buffers", "corridors", "coal_mines"]
     assert cfg.rules[1].where == (("zone", ("core", "buffer")),) and cfg.rules[1].key == "siting.rules[1]"
     assert [r.id for r in cfg.rules_for("reserves")] == ["R2", "R3", "R7"]
     with pytest.raises(FrozenInstanceError):

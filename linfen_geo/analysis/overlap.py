@@ -221,7 +221,8 @@ def line_stretches_in(
     """Length of each line (e.g. a corridor road) inside each polygon (e.g. a red line), in metres (EPSG:4546)."""
     ln, pg = as_layer(lines, catalog, what="lines"), as_layer(polygons, catalog, what="polygons")
     check_same_crs([(lines, ln, "lines"), (polygons, pg, "polygons")], reproject)
-    ln, pg = ln.to_crs(WORK_CRS), pg.to_crs(WORK_CRS)
+    # each part of a multi-line counts (a corridor's road and its railway may run side by side)
+    ln, pg = ln.to_crs(WORK_CRS).explode(index_parts=False), pg.to_crs(WORK_CRS)
     tree = shapely.STRtree(pg.geometry.values)
     li, pi = tree.query(ln.geometry.values, predicate="intersects")
     length = shapely.length(shapely.intersection(ln.geometry.values[li], pg.geometry.values[pi]))
@@ -231,7 +232,10 @@ def line_stretches_in(
     out = out[out["length_m"] > 0].reset_index(drop=True)
     out["length_km"] = out["length_m"] / 1000
     out.attrs["length_crs"] = WORK_CRS_NAME
-    out.attrs["definitions"] = ["length = length of (line intersection polygon); pairs with zero length are left out"]
+    out.attrs["definitions"] = [
+        "length = length of (line intersection polygon), summed over the parts of a multi-line; "
+        "pairs with zero length are left out"
+    ]
     return out
 
 

@@ -54,7 +54,7 @@ import shapely
 import xarray as xr
 from skimage.graph import MCP_Geometric
 
-from linfen_geo.crs import STORAGE_CRS, to_area_crs, to_storage_crs
+from linfen_geo.crs import MAX_STORED_SEGMENT_M, STORAGE_CRS, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.geometry import make_valid_structure
 from linfen_geo.grid import to_work_grid
@@ -336,7 +336,8 @@ def grow_reserves(
             outline_w = to_work_grid_geom(outline, crs)
             outline = gpd.GeoSeries([outline_w], crs=crs).to_crs(STORAGE_CRS).iloc[0]
         inside = _cells_in(outline_w, grid, all_touched=True) & np.isfinite(grid.values)
-        seed = _seed_in(grid, sx, sy, radius, inside)
+        centre_in = _cells_in(outline_w, grid, all_touched=False) & np.isfinite(grid.values)
+        seed = _seed_in(grid, sx, sy, radius, centre_in if centre_in.any() else inside)  # a cell centred inside
         order = _order(grid, seed, descent_ref_m, inside)
         outline_m2 = _area_m2(outline_w, crs)
         fp_core = _cut(order, grid, half, outline_w, facts["shares"][0] * outline_m2)
@@ -363,6 +364,8 @@ def grow_reserves(
         clipped_w = shapely.set_precision(
             np.asarray([two_c[0], two_c[1], _polygonal(np.asarray([rest_c]))[0]], dtype=object), PRECISION_M
         )
+        if status != "real":  # modelled edges: <= 100 m, as every stored layer (a real outline keeps its own)
+            clipped_w = shapely.segmentize(clipped_w, MAX_STORED_SEGMENT_M)
         clipped = np.asarray(gpd.GeoSeries(clipped_w, crs=crs).to_crs(STORAGE_CRS).values, dtype=object)
         overlap = (
             to_area_crs(
