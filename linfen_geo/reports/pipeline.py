@@ -38,7 +38,31 @@ def step_layers(cat: Catalog, out: OutputDir) -> str:
     ]
     if illustrative:
         lines.insert(2, f"**Illustrative layers (示意, not official data):** {', '.join(illustrative)}.\n")
+    mixed = _mixed_layers(cat, illustrative)
+    if mixed:
+        lines.insert(3, "Partly real (per feature in their `status` / `outline_status` column):\n\n" + mixed + "\n")
+    credits = cat.attributions()
+    if credits:
+        lines.append("Data credits 数据来源: " + "; ".join(credits) + ".\n")
     return "\n".join(lines)
+
+
+def _mixed_layers(cat: Catalog, names: list[str]) -> str:
+    """Bullet lines for illustrative layers holding real features (or real outlines), with their source."""
+    out = []
+    for name in names:
+        gdf = cat.load(name)
+        for col in ("status", "outline_status"):
+            if col in gdf.columns and {"real", "illustrative"} <= set(gdf[col]):
+                real = gdf[gdf[col] == "real"]
+                label = "name_zh" if "name_zh" in real.columns else real.columns[0]
+                what = "、".join(dict.fromkeys(real[label].astype(str)))
+                src = next((c for c in ("outline_source", "source") if c in real.columns), None)
+                where = "; ".join(dict.fromkeys(real[src].astype(str))) if src else ""
+                out.append(
+                    f"- `{name}`: real {col.replace('_status', '') or 'feature'}s of {what} ({where}); the rest modelled"
+                )
+    return "\n".join(out)
 
 
 def _illustrative(cat: Catalog, names: list[str]) -> list[str]:

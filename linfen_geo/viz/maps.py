@@ -161,11 +161,12 @@ def plot_layers(
             for st, part in g.groupby("status", sort=True):  # real / illustrative parts (2)
                 ls = "--" if st == "illustrative" else "-"
                 part.plot(ax=ax, **{**style, "linestyle": ls})
-                mark = " [示意 illustrative]" if st == "illustrative" else " [实测 real]"
-                handles.append(
-                    Line2D([], [], color=style.get("color", "k"), linestyle=ls,
-                           label=f"{gdf.attrs.get('title_zh', '')} {mark}".strip())
-                )  # fmt: skip
+                mark = "[示意 illustrative]" if st == "illustrative" else "[实测 real]"
+                names = "、".join(dict.fromkeys(part["name_zh"].astype(str))) if "name_zh" in part else ""
+                src = str(part["source"].iloc[0]).split(" (")[0] if "source" in part else ""
+                base = f"{gdf.attrs.get('title_zh', '').split('（')[0]} {gdf.attrs.get('title_en', '').split(' (')[0]}"
+                label = f"{names if st == 'illustrative' else f'{base.strip()} ({src})'} {mark}".strip()
+                handles.append(Line2D([], [], color=style.get("color", "k"), linestyle=ls, label=label))
             continue
         if style.pop("as_points", False):  # small polygons (mine sites) would vanish at map scale
             g = g.set_geometry(g.representative_point())
