@@ -38,6 +38,7 @@ _LAZY = {
     "catalog": "linfen_geo.layer_catalog.core",
     "load": "linfen_geo.layer_catalog.core",
     "use": "linfen_geo.layer_catalog.core",
+    "register": "linfen_geo.layer_catalog.core",
     "reset": "linfen_geo.layer_catalog.core",
     "use_plan": "linfen_geo.layer_catalog.core",
     "get_catalog": "linfen_geo.layer_catalog.core",
@@ -154,7 +155,16 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from linfen_geo.io.osm import roads_from_osm  # noqa: F401
     from linfen_geo.io.rasters import import_raster  # noqa: F401
     from linfen_geo.io.sites import read_sites  # noqa: F401
-    from linfen_geo.layer_catalog.core import Catalog, catalog, get_catalog, load, reset, use, use_plan  # noqa: F401
+    from linfen_geo.layer_catalog.core import (  # noqa: F401
+        Catalog,
+        catalog,
+        get_catalog,
+        load,
+        register,
+        reset,
+        use,
+        use_plan,
+    )
     from linfen_geo.layer_catalog.roads import use_osm_roads, use_roads_from_osm  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.reports.gpkg import to_gpkg  # noqa: F401

@@ -19,10 +19,18 @@ from typing import Any
 
 from linfen_geo.errors import InputError
 
-__all__ = ["LAYER_KEYS", "TOP_KEYS", "validate_config"]
+__all__ = ["LAYER_KEYS", "NEW_LAYER_KEYS", "SITING_KEYS", "TOP_KEYS", "validate_config"]
 
 #: top-level keys and their types
-TOP_KEYS: dict[str, tuple[type, ...]] = {"plan": (str,), "data_dir": (str,), "cache_dir": (str,), "layers": (dict,)}
+TOP_KEYS: dict[str, tuple[type, ...]] = {
+    "plan": (str,), "data_dir": (str,), "cache_dir": (str,), "layers": (dict,), "siting": (dict,),
+}  # fmt: skip
+#: keys of the ``[siting]`` table
+SITING_KEYS: dict[str, tuple[type, ...]] = {"preset": (str,), "rules": (list,), "replace_rules": (bool,)}
+#: keys only a new layer (one the catalog does not have) may carry: its declaration
+NEW_LAYER_KEYS: dict[str, tuple[type, ...]] = {
+    "title_zh": (str,), "title_en": (str,), "geometry": (str,), "id": (str,), "name": (str,),
+}  # fmt: skip
 #: keys of a ``[layers.NAME]`` table (the arguments of :meth:`Catalog.use`) and their types
 LAYER_KEYS: dict[str, tuple[type, ...]] = {
     "path": (str,),
@@ -35,8 +43,11 @@ LAYER_KEYS: dict[str, tuple[type, ...]] = {
     "columns": (dict,),
     "encoding": (str,),
     "classes": (str,),
+    **NEW_LAYER_KEYS,
 }
-_TYPE_NAMES = {str: "a string", int: "an integer", dict: "a table", float: "a number", bool: "true/false"}
+_TYPE_NAMES = {
+    str: "a string", int: "an integer", dict: "a table", float: "a number", bool: "true/false", list: "a list",
+}  # fmt: skip
 
 
 def _expected(types: tuple[type, ...]) -> str:
@@ -76,14 +87,28 @@ def validate_config(cfg: Any, where: str, layer_names: Any = None) -> None:
         if key not in TOP_KEYS:
             raise _unknown(key, key, TOP_KEYS, where)
         _check_type(value, TOP_KEYS[key], key, where)
+    for key, value in cfg.get("siting", {}).items():
+        if key not in SITING_KEYS:
+            raise _unknown(key, f"siting.{key}", SITING_KEYS, where)
+        _check_type(value, SITING_KEYS[key], f"siting.{key}", where)
     for name, entry in cfg.get("layers", {}).items():
         base = f"layers.{name}"
-        if layer_names is not None and name not in layer_names:
-            close = difflib.get_close_matches(name, list(layer_names), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"known layers: {', '.join(layer_names)}"
-            raise InputError(f"{where}: [{base}] names no catalog layer ({hint})")
         if not isinstance(entry, dict):
             raise InputError(f"{where}: '{base}' must be a table ([{base}] with path = ...), not {entry!r}")
+        declares = any(k in entry for k in NEW_LAYER_KEYS)
+        if layer_names is not None and name not in layer_names and not declares:
+            close = difflib.get_close_matches(name, list(layer_names), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"known layers: {', '.join(layer_names)}"
+            raise InputError(
+                f"{where}: [{base}] names no catalog layer ({hint}); a new layer declares id = ... and geometry = ..."
+            )
+        if layer_names is not None and name in layer_names and declares:
+            extra = [k for k in entry if k in NEW_LAYER_KEYS]
+            raise InputError(
+                f"{where}: [{base}] replaces the catalog layer {name!r}: {', '.join(extra)} only declare a new layer"
+            )
+        if layer_names is not None and name not in layer_names and "id" not in entry:
+            raise InputError(f'{where}: the new layer [{base}] needs its id column: id = "BSM"')
         for key, value in entry.items():
             if key not in LAYER_KEYS:
                 raise _unknown(key, f"{base}.{key}", LAYER_KEYS, where)

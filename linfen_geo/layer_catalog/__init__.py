@@ -8,9 +8,21 @@ from linfen_geo.layer_catalog.core import (
     catalog,
     get_catalog,
     load,
+    register,
     reset,
     use,
     use_plan,
 )
 
-__all__ = ["BuildContext", "Catalog", "LayerSpec", "catalog", "get_catalog", "load", "reset", "use", "use_plan"]
+__all__ = [
+    "BuildContext",
+    "Catalog",
+    "LayerSpec",
+    "catalog",
+    "get_catalog",
+    "load",
+    "register",
+    "reset",
+    "use",
+    "use_plan",
+]

@@ -48,7 +48,9 @@ from linfen_geo.layer_catalog.rasterkind import check_raster_kind
 from linfen_geo.layer_catalog.schema import Schema, validate_raster, validate_vector
 from linfen_geo.plan.loader import load_plan, plan_section_digest
 
-__all__ = ["Catalog", "LayerSpec", "Replacement", "catalog", "get_catalog", "load", "reset", "use", "use_plan"]
+__all__ = [
+    "Catalog", "LayerSpec", "Replacement", "catalog", "get_catalog", "load", "register", "reset", "use", "use_plan",
+]  # fmt: skip
 
 STATUSES = ("official", "real", "derived", "illustrative")
 
@@ -210,6 +212,8 @@ class Catalog:
             (self.data_dir / "sources.toml").read_text(encoding="utf-8")
         )
         self.replacements: dict[str, Replacement] = {}
+        #: names of the layers the user added with :meth:`register`
+        self.registered: set[str] = set()
         self._plan_path: str | None = cfg.get("plan")
         self.plan = load_plan(self._plan_path)
         self._memo: dict[str, tuple[str, Any]] = {}
@@ -220,9 +224,16 @@ class Catalog:
 
         where = str(_config.config_file() or "config") if config is None else "config"
         validate_config(cfg, where, layer_names=list(self.specs))
+        #: the config file's [siting] table (preset, rules merged with the plan's, replace_rules)
+        self.siting_overrides: dict[str, Any] = dict(cfg.get("siting", {}))
         for name, entry in cfg.get("layers", {}).items():
             entry = dict(entry)
-            self.use(name, entry.pop("path"), **entry)
+            if name in self.specs:
+                self.use(name, entry.pop("path"), **entry)
+            else:  # a new layer of the user's (validate_config checked it declares one)
+                if "name" in entry:
+                    entry["name_column"] = entry.pop("name")
+                self.register(name, entry.pop("path"), **entry)
 
     # ---------------------------------------------------------------- registry
     def spec(self, name: str) -> LayerSpec:
@@ -311,6 +322,90 @@ class Catalog:
                 self.replacements.pop(name, None)
             else:
                 self.replacements[name] = previous
+            raise
+
+    def register(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        id: str,
+        geometry: str = "polygon",
+        title_zh: str | None = None,
+        title_en: str | None = None,
+        name_column: str | None = None,
+        status: str = "official",
+        source: str | None = None,
+        licence: str | None = None,
+        accuracy: str | None = None,
+        crs: Any = None,
+        layer: str | int | None = None,
+        columns: Mapping[str, str] | None = None,
+        encoding: str | None = None,
+    ) -> None:
+        """Add a new vector layer of the user's (永久基本农田, 饮用水水源保护区 ...) to the catalog.
+
+        It is validated like a replacement (readable file, CRS, geometry family, the id column, the
+        layer must overlap Linfen); a bad file is refused with one line and the catalog is unchanged.
+        Registered layers appear in :meth:`table`, siting rules name them (``[[siting.rules]]
+        layer = name``), and coverage/overlap analyses take them by name.
+
+        Parameters
+        ----------
+        name
+            The new layer's name (lower case, letters, digits and ``_``; not a catalog layer: to
+            replace one use :meth:`use`).
+        path
+            Vector file (GeoPackage, shapefile, GeoJSON, File GDB, KML ...).
+        id
+            The column identifying a feature (e.g. ``BSM``).
+        geometry
+            ``polygon``, ``line`` or ``point``.
+        title_zh, title_en
+            Names shown in tables, maps and reports (default: ``name``).
+        name_column
+            Optional column with a feature's name (e.g. ``DLMC``), shown with its contacts.
+        status, source, licence, accuracy, crs, layer, columns, encoding
+            As for :meth:`use`; ``columns`` maps further schema columns to yours.
+        """
+        import re
+
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            raise InputError(f"layer name {name!r}: use lower-case letters, digits and _ (e.g. basic_farmland)")
+        if name in self.specs and name not in self.registered:
+            raise InputError(f"{name!r} is a catalog layer: replace it with lg.use({name!r}, path) instead")
+        kinds = {"polygon": ("Polygon", "MultiPolygon"), "line": ("LineString", "MultiLineString"),
+                 "point": ("Point", "MultiPoint")}  # fmt: skip
+        if geometry not in kinds:
+            raise InputError(f"layer {name!r}: geometry must be one of {', '.join(kinds)}, not {geometry!r}")
+        if not id or not isinstance(id, str):
+            raise InputError(f'layer {name!r}: give its id column (id = "BSM")')
+        cols = {id: "str", **({"name": "str"} if name_column else {})}
+        spec = LayerSpec(
+            name=name,
+            title_zh=title_zh or name,
+            title_en=title_en or name,
+            kind="vector",
+            schema=Schema(geometry=kinds[geometry], columns=cols),
+            id=id,
+            status=status,
+            source=source,
+            licence=licence,
+            accuracy=accuracy,
+        )
+        previous = self.specs.get(name)
+        self.specs[name] = spec
+        self.registered.add(name)
+        mapping = {**({"name": name_column} if name_column else {}), **dict(columns or {})}
+        try:
+            self.use(name, path, status=status, source=source, licence=licence, accuracy=accuracy, crs=crs,
+                     layer=layer, columns=mapping, encoding=encoding)  # fmt: skip
+        except BaseException:
+            if previous is None:
+                self.specs.pop(name, None)
+                self.registered.discard(name)
+            else:
+                self.specs[name] = previous
             raise
 
     def reset(self, name: str | None = None) -> None:
@@ -710,6 +805,17 @@ def use(name: str, path: str | os.PathLike[str], **options: Any) -> None:
     >>> lg.use("redlines", "official/redlines.shp", source="临汾市自然资源局 2023")  # doctest: +SKIP
     """
     get_catalog().use(name, path, **options)
+
+
+def register(name: str, path: str | os.PathLike[str], **options: Any) -> None:
+    """Add a new layer of yours to the session's catalog (see :meth:`Catalog.register`).
+
+    Examples
+    --------
+    >>> import linfen_geo as lg
+    >>> lg.register("basic_farmland", "official/yjjbnt.gpkg", id="BSM", title_zh="永久基本农田")  # doctest: +SKIP
+    """
+    get_catalog().register(name, path, **options)
 
 
 def reset(name: str | None = None) -> None:

@@ -311,6 +311,16 @@ class RiverBuffers:
 
 
 @dataclass(frozen=True)
+class SanquModel:
+    urban_radius_km: float
+    urban_search_km: float
+    farmland_max_slope_deg: float
+    farmland_town_clearance_m: float
+    farmland_min_patch_km2: float
+    urban_radius_km_by_county: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SitingRule:
     id: str
     layer: str
@@ -319,6 +329,9 @@ class SitingRule:
     text_zh: str
     text_en: str
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unless: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    basis: str = ""
     distance_m: float | None = None
 
 
@@ -329,6 +342,7 @@ class Siting:
     conflict_levels: tuple[str, ...]
     rules: tuple[SitingRule, ...]
     nearest_layer: str = "redlines"
+    project_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -400,6 +414,7 @@ class Plan:
     redline_model: RedlineModel
     mines: Mines
     river_buffers: RiverBuffers
+    sanqu_model: SanquModel
     siting: Siting
     indicators: Indicators
     targets: Mapping[str, float]

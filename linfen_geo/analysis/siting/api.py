@@ -28,7 +28,9 @@ import shapely
 from linfen_geo.analysis.siting.engine import SitingResult, concat_results, evaluate, threads
 from linfen_geo.analysis.siting.layers import LayerInput, SitingLayer, prepare_layers, private_copy
 from linfen_geo.analysis.siting.nearest import nearest_index
+from linfen_geo.analysis.siting.outside import outside_layers
 from linfen_geo.analysis.siting.pieces import DEFAULT_MAX_VERTICES
+from linfen_geo.analysis.siting.project import assign_project_types
 from linfen_geo.analysis.siting.report import SitingReport
 from linfen_geo.analysis.siting.rules import SitingConfig, parse_siting
 from linfen_geo.crs import AREA_CRS_NAME, STORAGE_CRS, WORK_CRS_NAME, as_crs, crs_label
@@ -81,6 +83,13 @@ def resolve_layer_inputs(
     notes: list[str] = []
     for name in cfg.layer_names:
         if layers is None:
+            if name not in catalog.specs:  # a preset's layer the office has not registered
+                ids = [r.id for r in cfg.rules if r.layer == name]
+                notes.append(
+                    f"layer {name!r} is not in the catalog: rules {', '.join(ids)} not checked / 未登记图层 {name}，"
+                    f"相关规则未核查 (register it: [layers.{name}] in linfen_geo.toml or lg.register)"
+                )
+                continue
             out.append(_from_catalog(catalog, name, name))
             continue
         if name not in layers:
@@ -112,9 +121,14 @@ def resolve_layer_inputs(
 
 
 def _setup(
-    layers: Mapping[str, Any] | None, rules: Any, catalog: Any, max_vertices: int
+    layers: Mapping[str, Any] | None, rules: Any, catalog: Any, max_vertices: int, preset: str | None = None
 ) -> tuple[SitingConfig, dict[str, SitingLayer], list[str]]:
-    """Rules and prepared layers: the session's catalog when layers or rules are not all given."""
+    """Rules and prepared layers: the session's catalog when layers or rules are not all given.
+
+    Rules: ``rules`` if given, else the plan's (or the ``preset``'s) merged with the config file's
+    ``[siting]`` rules. A layer the rules name that the catalog does not hold is "not checked" (a note).
+    A rule with ``contact = "outside"`` is judged on the layer's complement in the study area.
+    """
     if catalog is None and (layers is None or rules is None or any(isinstance(v, str) for v in layers.values())):
         from linfen_geo.layer_catalog import get_catalog
 
@@ -125,8 +139,10 @@ def _setup(
         from linfen_geo.plan.loader import load_plan
 
         plan = load_plan()
-    cfg = parse_siting(rules, plan)
+    overrides = getattr(catalog, "siting_overrides", None) if rules is None else None
+    cfg = parse_siting(rules, plan, preset=preset, overrides=overrides)
     inputs, notes = resolve_layer_inputs(layers, cfg, catalog)
+    cfg, inputs = outside_layers(cfg, inputs, catalog)
     return cfg, prepare_layers(inputs, cfg, max_vertices), notes
 
 
@@ -199,6 +215,9 @@ def build_report(
                 "verdict_zh": cfg.levels_zh[r.level],
                 "text_zh": r.text_zh,
                 "text_en": r.text_en,
+                "when": "; ".join(f"{c} in {list(v)}" for c, v in r.when),
+                "unless": "; ".join(f"{c} in {list(v)}" for c, v in r.unless),
+                "basis": r.basis,
                 "checked": r.layer in prepared,
             }
             for r in cfg.rules
@@ -210,8 +229,10 @@ def build_report(
         "geometry": crs_label(STORAGE_CRS),
         "input": str(sites.attrs.get("source_crs", "")),
     }
+    not_checked = [n for n in cfg.layer_names if n not in prepared]
+    cols = ["site_id", "name", *(["project_type"] if "project_type" in sites.columns else []), "geometry"]
     return SitingReport(
-        sites=sites[["site_id", "name", "geometry"]].copy(),
+        sites=sites[cols].copy(),
         layers=layer_table,
         rules=rules_table,
         levels=list(cfg.levels),
@@ -222,6 +243,7 @@ def build_report(
         _result=result,
         _layers=prepared,
         _cfg=cfg,
+        not_checked=not_checked,
     )
 
 
@@ -249,6 +271,8 @@ def check_siting(
     catalog: Any = None,
     max_vertices: int = DEFAULT_MAX_VERTICES,
     repair_tolerance: float = REPAIR_TOLERANCE,
+    project_type: str | None = None,
+    preset: str | None = None,
 ) -> SitingReport:
     """Check proposed project sites against red lines and protected zones.
 
@@ -276,6 +300,14 @@ def check_siting(
     repair_tolerance
         Largest relative area change repairing an invalid site may make (default 0.5 %);
         see :func:`~linfen_geo.io.sites.read_sites`.
+    project_type
+        The project type of every site (a code of the plan's ``[siting.project_types]`` or its
+        Chinese name). Without it a ``project_type`` column, else a 界址点 ``use`` (地块用途)
+        naming a type, gives each site's type; rules with ``when``/``unless`` conditions use it.
+    preset
+        A shipped rule set used instead of the plan's rules: ``"sanqu"`` (三区三线 and the other
+        control lines, with legal bases); layers it names that the catalog does not hold are
+        reported in ``report.not_checked``.
 
     Returns
     -------
@@ -304,8 +336,9 @@ def check_siting(
     site_gdf = (
         sites if _is_read(sites, crs) else read_sites(sites, crs=crs, repair_tolerance=repair_tolerance)
     )  # bad input fails before any layer loads
-    cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
-    result = evaluate(np.asarray(site_gdf.geometry.values, dtype=object), prepared, cfg)
+    cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices, preset)
+    site_gdf = assign_project_types(site_gdf, project_type, cfg.project_types)
+    result = evaluate(np.asarray(site_gdf.geometry.values, dtype=object), prepared, cfg, site_gdf)
     report = build_report(site_gdf, result, cfg, prepared, notes)
     return _mark_outside(report, site_gdf, catalog)
 

@@ -55,12 +55,24 @@ from linfen_geo.analysis.siting.pieces import Pieces, geometry_family
 from linfen_geo.analysis.siting.rules import SitingConfig, SitingRule
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, reproject
 
-__all__ = ["CONTACT_COLUMNS", "SitingResult", "concat_results", "evaluate", "threads"]
+__all__ = [
+    "CONTACT_COLUMNS",
+    "WAIVED_COLUMNS",
+    "SitingResult",
+    "concat_results",
+    "evaluate",
+    "site_conditions",
+    "threads",
+]
 
 #: overlaps thinner than this (metres, mean width) are reprojection slivers along shared edges: touches
 _SLIVER_M = 1e-3
 #: columns of :attr:`SitingResult.contacts`
-CONTACT_COLUMNS = ["site", "layer", "feature", "rule", "overlap_m2", "overlap_length_m", "share", "distance_m"]
+CONTACT_COLUMNS = [
+    "site", "layer", "feature", "rule", "overlap_m2", "overlap_length_m", "share", "distance_m", "waived",
+]  # fmt: skip
+#: columns of :attr:`SitingResult.waived`: contacts that every matching rule waived for the site
+WAIVED_COLUMNS = ["site", "layer", "feature", "waived"]
 
 
 @dataclass
@@ -77,6 +89,7 @@ class SitingResult:
     free_m2: np.ndarray
     free_length_m: np.ndarray
     contacts: pd.DataFrame  # CONTACT_COLUMNS: site, layer, feature, rule (position in cfg.rules) ...
+    waived: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WAIVED_COLUMNS))
 
 
 def threads() -> int:
@@ -211,6 +224,34 @@ class _Candidates:
     overlap: np.ndarray
     touching: np.ndarray
     rule: np.ndarray
+    waived: np.ndarray  # ids of rules waived for the site before the one that applied ("" none)
+    w_site: np.ndarray  # contacts that every matching rule waived: site, feature, waived ids
+    w_feat: np.ndarray
+    w_rules: np.ndarray
+
+
+def site_conditions(cfg: SitingConfig, attrs: pd.DataFrame | None, n: int) -> dict[str, np.ndarray]:
+    """Per conditional rule, where its ``when`` holds and its ``unless`` does not (a site without the column: no).
+
+    Examples
+    --------
+    >>> from linfen_geo.analysis.siting.rules import parse_siting
+    >>> cfg = parse_siting([{"id": "A", "layer": "x", "verdict": "review", "unless": {"project_type": ["road"]}}], {})
+    >>> site_conditions(cfg, pd.DataFrame({"project_type": ["road", "mine"]}), 2)["A"].tolist()
+    [False, True]
+    """
+    out = {}
+    for r in cfg.rules:
+        if not r.conditional:
+            continue
+        ok = np.ones(n, dtype=bool)
+        for col, vals in r.when:
+            ok &= attrs[col].astype(str).isin(vals).to_numpy() if attrs is not None and col in attrs else False
+        for col, vals in r.unless:
+            if attrs is not None and col in attrs:
+                ok &= ~attrs[col].astype(str).isin(vals).to_numpy()
+        out[r.id] = ok
+    return out
 
 
 def _assign_rules(
@@ -221,8 +262,14 @@ def _assign_rules(
     t: _Touching,
     hit_overlap: np.ndarray,
     near: tuple[np.ndarray, np.ndarray],
+    site_ok: dict[str, np.ndarray] | None = None,
 ) -> _Candidates:
-    """Touching and near (site, feature) pairs, each judged by its first matching rule; unjudged dropped."""
+    """Touching and near (site, feature) pairs, each judged by its first matching rule; unjudged dropped.
+
+    ``site_ok`` maps the id of a rule with a site condition (``when``/``unless``) to a per-site mask of
+    where the condition holds; elsewhere the rule is waived (recorded) and the next rule may apply.
+    """
+    site_ok = site_ok or {}
     nfeat = len(layer.features)
     near_key, near_d = near
     site = np.concatenate([t.hit_site, (near_key // nfeat).astype(np.intp)])
@@ -231,6 +278,7 @@ def _assign_rules(
     overlap = np.concatenate([hit_overlap, np.zeros(len(near_key))])
     touching = np.concatenate([np.ones(len(t.ukey), bool), np.zeros(len(near_key), bool)])
     assigned = np.full(len(site), -1, dtype=np.intp)
+    waived = np.full(len(site), "", dtype=object)
     for r in lrules:
         ok = np.ones(nfeat, dtype=bool)
         for col, vals in r.where:
@@ -241,9 +289,18 @@ def _assign_rules(
             cond = touching & ((overlap > 0) | (family[site] < 2))
         else:
             cond = dist <= r.distance_m
-        assigned[(assigned < 0) & ok[feat] & cond] = rule_pos[r.id]
+        match = (assigned < 0) & ok[feat] & cond
+        if r.id in site_ok:  # a condition on the site: waived where it does not hold
+            holds = site_ok[r.id][site]
+            waived[match & ~holds] = waived[match & ~holds] + f"{r.id},"
+            match &= holds
+        assigned[match] = rule_pos[r.id]
     keep = assigned >= 0
-    return _Candidates(site[keep], feat[keep], dist[keep], overlap[keep], touching[keep], assigned[keep])
+    waived = np.array([w.rstrip(",") for w in waived], dtype=object)
+    return _Candidates(
+        site[keep], feat[keep], dist[keep], overlap[keep], touching[keep], assigned[keep], waived[keep],
+        site[~keep & (waived != "")], feat[~keep & (waived != "")], waived[~keep & (waived != "")],
+    )  # fmt: skip
 
 
 def _shares(sites: _Sites, layer: SitingLayer, c: _Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +335,9 @@ class _Acc:
     """What the layers add up to: contact tables, conflicting pieces, nearest-feature results."""
 
     n: int
+    site_ok: dict[str, np.ndarray] = field(default_factory=dict)
     frames: list[pd.DataFrame] = field(default_factory=list)
+    waived: list[pd.DataFrame] = field(default_factory=list)
     conflict_pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     nearest_m: np.ndarray = field(init=False)
     nearest_feature: np.ndarray = field(init=False)
@@ -318,7 +377,9 @@ def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg
     if not lrules:
         return
     rule_pos = {r.id: i for i, r in enumerate(cfg.rules)}
-    c = _assign_rules(layer, lrules, rule_pos, sites.family, t, hit_overlap, near)
+    c = _assign_rules(layer, lrules, rule_pos, sites.family, t, hit_overlap, near, acc.site_ok)
+    if len(c.w_site):
+        acc.waived.append(pd.DataFrame({"site": c.w_site, "layer": name, "feature": c.w_feat, "waived": c.w_rules}))
     ov_len, share = _shares(sites, layer, c)
     acc.frames.append(
         pd.DataFrame(
@@ -331,6 +392,7 @@ def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg
                 "overlap_length_m": ov_len,
                 "share": share,
                 "distance_m": c.dist,
+                "waived": c.waived,
             }
         )
     )
@@ -376,7 +438,12 @@ def _conflict_free(
     return free, free_m2, free_len
 
 
-def evaluate(sites_4326: np.ndarray, layers: dict[str, SitingLayer], cfg: SitingConfig) -> SitingResult:
+def evaluate(
+    sites_4326: np.ndarray,
+    layers: dict[str, SitingLayer],
+    cfg: SitingConfig,
+    site_attrs: pd.DataFrame | None = None,
+) -> SitingResult:
     """Check one batch of site geometries (EPSG:4326) against prepared layers.
 
     Parameters
@@ -387,6 +454,8 @@ def evaluate(sites_4326: np.ndarray, layers: dict[str, SitingLayer], cfg: Siting
         The prepared layers (:func:`~linfen_geo.analysis.siting.layers.prepare_layers`).
     cfg
         The validated rules.
+    site_attrs
+        The sites' attributes (``project_type`` ...), row for row, for rules with ``when``/``unless``.
 
     Returns
     -------
@@ -397,11 +466,12 @@ def evaluate(sites_4326: np.ndarray, layers: dict[str, SitingLayer], cfg: Siting
     with ThreadPoolExecutor(1) as pool:
         area_job = pool.submit(reproject, sites_4326, STORAGE_CRS, AREA_CRS)
         sites = _Sites(work, geometry_family(shapely.get_type_id(work)), area_job)
-        acc = _Acc(len(work))
+        acc = _Acc(len(work), site_ok=site_conditions(cfg, site_attrs, len(work)))
         for name, layer in layers.items():
             _evaluate_layer(acc, sites, name, layer, cfg)
         contacts = pd.concat(acc.frames, ignore_index=True) if acc.frames else pd.DataFrame(columns=CONTACT_COLUMNS)
         free, free_m2, free_len = _conflict_free(sites, acc.conflict_pairs)
+    waived = pd.concat(acc.waived, ignore_index=True) if acc.waived else pd.DataFrame(columns=WAIVED_COLUMNS)
     return SitingResult(
         family=sites.family,
         area_m2=sites.area_m2,
@@ -413,6 +483,7 @@ def evaluate(sites_4326: np.ndarray, layers: dict[str, SitingLayer], cfg: Siting
         free_m2=free_m2,
         free_length_m=free_len,
         contacts=contacts,
+        waived=waived,
     )
 
 
@@ -426,12 +497,14 @@ def concat_results(parts: Sequence[SitingResult], orders: Sequence[np.ndarray], 
         out[order] = values
         return out
 
-    frames = []
+    frames, wframes = [], []
     for p, o in zip(parts, orders, strict=True):
-        c = p.contacts.copy()
-        c["site"] = o[c["site"].to_numpy(dtype=np.intp)] if len(c) else c["site"]
-        frames.append(c)
+        for src, dst in ((p.contacts, frames), (p.waived, wframes)):
+            c = src.copy()
+            c["site"] = o[c["site"].to_numpy(dtype=np.intp)] if len(c) else c["site"]
+            dst.append(c)
     contacts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CONTACT_COLUMNS)
+    waived = pd.concat(wframes, ignore_index=True) if wframes else pd.DataFrame(columns=WAIVED_COLUMNS)
     return SitingResult(
         family=cat("family"),
         area_m2=cat("area_m2"),
@@ -443,4 +516,5 @@ def concat_results(parts: Sequence[SitingResult], orders: Sequence[np.ndarray], 
         free_m2=cat("free_m2"),
         free_length_m=cat("free_length_m"),
         contacts=contacts,
+        waived=waived,
     )

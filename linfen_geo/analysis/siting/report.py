@@ -77,6 +77,9 @@ class SitingReport:
         Caveats: illustrative layers, layers not given, reader warnings.
     crs : dict
         The CRSs of areas, distances and output geometries.
+    not_checked : list of str
+        Layers the rules name that were not available (not registered, not given): their rules
+        were not checked.
 
     Examples
     --------
@@ -107,6 +110,7 @@ class SitingReport:
     _cfg: SitingConfig = field(repr=False)
     outside: np.ndarray | None = field(default=None, repr=False)
     outside_hint: str = field(default="", repr=False)
+    not_checked: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
         counts = self.verdicts.value_counts()
@@ -161,7 +165,9 @@ class SitingReport:
             Columns ``site_id``, ``name``, ``verdict`` and ``verdict_zh`` (of the
             contact), ``layer``, ``feature_id``, ``feature_name``, ``rule``,
             ``contact`` (``intersects``/``within``), ``rule_text_zh``,
-            ``rule_text_en``, ``overlap_m2``, ``overlap_mu`` (AREA_CRS),
+            ``rule_text_en``, ``basis`` (the rule's legal basis), ``waived`` (ids of
+            rules waived for this site by a ``when``/``unless`` condition before this
+            one applied), ``project_type``, ``overlap_m2``, ``overlap_mu`` (AREA_CRS),
             ``overlap_length_m`` (lines), ``share_of_site`` (0-1), ``distance_m``
             (WORK_CRS, 0 when touching or overlapping). ``attrs`` carry
             ``illustrative``, ``crs`` and ``notes``.
@@ -196,6 +202,9 @@ class SitingReport:
                 "contact": rule_attr("contact"),
                 "rule_text_zh": rule_attr("text_zh"),
                 "rule_text_en": rule_attr("text_en"),
+                "basis": rule_attr("basis"),
+                "waived": c["waived"].to_numpy(dtype=object) if "waived" in c else np.full(len(c), "", dtype=object),
+                "project_type": self._project_types()[site],
                 "overlap_m2": c["overlap_m2"].to_numpy(dtype=float),
                 "overlap_mu": c["overlap_m2"].to_numpy(dtype=float) / M2_PER_MU,
                 "overlap_length_m": c["overlap_length_m"].to_numpy(dtype=float),
@@ -208,6 +217,38 @@ class SitingReport:
         df = df.drop(columns=["_site", "_level", "_rule"]).reset_index(drop=True)
         self._stamp(df)
         return df
+
+    def _project_types(self) -> np.ndarray:
+        if "project_type" in self.sites.columns:
+            return self.sites["project_type"].astype(str).to_numpy(dtype=object)
+        return np.full(len(self.sites), "", dtype=object)
+
+    @property
+    def waived(self) -> pd.DataFrame:
+        """Contacts that every matching rule waived for the site (``when``/``unless``): not in the verdict.
+
+        Columns ``site_id``, ``project_type``, ``layer``, ``feature_id``, ``feature_name``, ``waived`` (rule ids).
+        """
+        w = self._result.waived
+        site = w["site"].to_numpy(dtype=np.intp)
+        feature = w["feature"].to_numpy(dtype=np.intp)
+        layer = w["layer"].to_numpy(dtype=object)
+        fid = np.empty(len(w), dtype=object)
+        fname = np.empty(len(w), dtype=object)
+        for name, lay in self._layers.items():
+            m = layer == name
+            fid[m] = lay.ids[feature[m]]
+            fname[m] = lay.names[feature[m]]
+        return pd.DataFrame(
+            {
+                "site_id": self.sites["site_id"].to_numpy(dtype=object)[site],
+                "project_type": self._project_types()[site],
+                "layer": layer,
+                "feature_id": fid,
+                "feature_name": fname,
+                "waived": w["waived"].to_numpy(dtype=object),
+            }
+        )
 
     def _stamp(self, df: pd.DataFrame) -> None:
         df.attrs.update(
