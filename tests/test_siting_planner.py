@@ -10,7 +10,7 @@ from shapely.geometry import box
 from linfen_geo.analysis.siting import check_siting
 from linfen_geo.config_schema import validate_config
 from linfen_geo.crs import WORK_CRS
-from linfen_geo.errors import InputError, PlanError
+from linfen_geo.errors import InputError, PlanError, SchemaError
 from linfen_geo.io.jzd import write_jzd
 from linfen_geo.layer_catalog.core import Catalog
 
@@ -149,7 +149,7 @@ def test_register_refuses_bad_input_and_leaves_the_catalog_unchanged(tmp_path, f
     with pytest.raises(InputError):
         fresh_catalog.register("farm3", tmp_path / "bad.gpkg", id="BSM")
     _farm(seat).to_file(tmp_path / "farm.gpkg")
-    with pytest.raises(Exception, match="BSMX"):
+    with pytest.raises(SchemaError, match="BSMX"):
         fresh_catalog.register("farm3", tmp_path / "farm.gpkg", id="BSMX")
     with pytest.raises(InputError, match=r"lg\.use"):
         fresh_catalog.register("redlines", tmp_path / "farm.gpkg", id="BSM")

@@ -52,6 +52,7 @@ import shapely
 from linfen_geo.analysis.siting.layers import SitingLayer
 from linfen_geo.analysis.siting.nearest import distance_lower_bound, nearest_far, nearest_of_touching
 from linfen_geo.analysis.siting.pieces import Pieces, geometry_family
+from linfen_geo.analysis.siting.project import site_conditions
 from linfen_geo.analysis.siting.rules import SitingConfig, SitingRule
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, reproject
 
@@ -228,30 +229,6 @@ class _Candidates:
     w_site: np.ndarray  # contacts that every matching rule waived: site, feature, waived ids
     w_feat: np.ndarray
     w_rules: np.ndarray
-
-
-def site_conditions(cfg: SitingConfig, attrs: pd.DataFrame | None, n: int) -> dict[str, np.ndarray]:
-    """Per conditional rule, where its ``when`` holds and its ``unless`` does not (a site without the column: no).
-
-    Examples
-    --------
-    >>> from linfen_geo.analysis.siting.rules import parse_siting
-    >>> cfg = parse_siting([{"id": "A", "layer": "x", "verdict": "review", "unless": {"project_type": ["road"]}}], {})
-    >>> site_conditions(cfg, pd.DataFrame({"project_type": ["road", "mine"]}), 2)["A"].tolist()
-    [False, True]
-    """
-    out = {}
-    for r in cfg.rules:
-        if not r.conditional:
-            continue
-        ok = np.ones(n, dtype=bool)
-        for col, vals in r.when:
-            ok &= attrs[col].astype(str).isin(vals).to_numpy() if attrs is not None and col in attrs else False
-        for col, vals in r.unless:
-            if attrs is not None and col in attrs:
-                ok &= ~attrs[col].astype(str).isin(vals).to_numpy()
-        out[r.id] = ok
-    return out
 
 
 def _assign_rules(

@@ -16,9 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from linfen_geo.analysis.siting.rules import SitingConfig
 from linfen_geo.errors import InputError
 
-__all__ = ["assign_project_types", "known_types_text", "project_type_code"]
+__all__ = ["assign_project_types", "known_types_text", "project_type_code", "site_conditions", "waived_table"]
 
 
 def known_types_text(types: Mapping[str, str]) -> str:
@@ -95,3 +96,52 @@ def assign_project_types(
         return out
     out["project_type"] = [""] * n
     return out
+
+
+def site_conditions(cfg: SitingConfig, attrs: pd.DataFrame | None, n: int) -> dict[str, np.ndarray]:
+    """Per conditional rule, where its ``when`` holds and its ``unless`` does not (a site without the column: no).
+
+    Examples
+    --------
+    >>> from linfen_geo.analysis.siting.rules import parse_siting
+    >>> cfg = parse_siting([{"id": "A", "layer": "x", "verdict": "review", "unless": {"project_type": ["road"]}}], {})
+    >>> site_conditions(cfg, pd.DataFrame({"project_type": ["road", "mine"]}), 2)["A"].tolist()
+    [False, True]
+    """
+    out = {}
+    for r in cfg.rules:
+        if not r.conditional:
+            continue
+        ok = np.ones(n, dtype=bool)
+        for col, vals in r.when:
+            ok &= attrs[col].astype(str).isin(vals).to_numpy() if attrs is not None and col in attrs else False
+        for col, vals in r.unless:
+            if attrs is not None and col in attrs:
+                ok &= ~attrs[col].astype(str).isin(vals).to_numpy()
+        out[r.id] = ok
+    return out
+
+
+def waived_table(
+    waived: pd.DataFrame, sites: gpd.GeoDataFrame, layers: Mapping[str, Any], types: np.ndarray
+) -> pd.DataFrame:
+    """The engine's waived-only contacts with site and feature ids (see ``SitingReport.waived``)."""
+    site = waived["site"].to_numpy(dtype=np.intp)
+    feature = waived["feature"].to_numpy(dtype=np.intp)
+    layer = waived["layer"].to_numpy(dtype=object)
+    fid = np.empty(len(waived), dtype=object)
+    fname = np.empty(len(waived), dtype=object)
+    for name, lay in layers.items():  # a handful of layers
+        m = layer == name
+        fid[m] = lay.ids[feature[m]]
+        fname[m] = lay.names[feature[m]]
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy(dtype=object)[site],
+            "project_type": types[site],
+            "layer": layer,
+            "feature_id": fid,
+            "feature_name": fname,
+            "waived": waived["waived"].to_numpy(dtype=object),
+        }
+    )

@@ -229,26 +229,9 @@ class SitingReport:
 
         Columns ``site_id``, ``project_type``, ``layer``, ``feature_id``, ``feature_name``, ``waived`` (rule ids).
         """
-        w = self._result.waived
-        site = w["site"].to_numpy(dtype=np.intp)
-        feature = w["feature"].to_numpy(dtype=np.intp)
-        layer = w["layer"].to_numpy(dtype=object)
-        fid = np.empty(len(w), dtype=object)
-        fname = np.empty(len(w), dtype=object)
-        for name, lay in self._layers.items():
-            m = layer == name
-            fid[m] = lay.ids[feature[m]]
-            fname[m] = lay.names[feature[m]]
-        return pd.DataFrame(
-            {
-                "site_id": self.sites["site_id"].to_numpy(dtype=object)[site],
-                "project_type": self._project_types()[site],
-                "layer": layer,
-                "feature_id": fid,
-                "feature_name": fname,
-                "waived": w["waived"].to_numpy(dtype=object),
-            }
-        )
+        from linfen_geo.analysis.siting.project import waived_table
+
+        return waived_table(self._result.waived, self.sites, self._layers, self._project_types())
 
     def _stamp(self, df: pd.DataFrame) -> None:
         df.attrs.update(

@@ -26,6 +26,11 @@ def report_text(report: SitingReport, *, max_contacts: int = 20) -> str:
         for v, zh in zip([*report.levels, OUTSIDE], [*report.levels_zh, OUTSIDE_ZH], strict=True)
         if counts.get(v, 0)
     )
+    types = (
+        dict(zip(report.sites["site_id"], report.sites["project_type"], strict=True))
+        if "project_type" in report.sites.columns
+        else {}
+    )
     lines.append(f"选址核查 Siting check - {len(summ)} site(s): {tally}")
     lines.append("")
     for rec in summ.itertuples(index=False):
@@ -43,7 +48,10 @@ def report_text(report: SitingReport, *, max_contacts: int = 20) -> str:
         )
         if rec.verdict == OUTSIDE:
             near = f"outside the study area 不在研究区内: not checked (they {report.outside_hint})"
-        lines.append(f"[{rec.verdict_zh} {rec.verdict.upper()}] site {label} ({rec.geometry_type}, {size}); {near}")
+        ptype = f"; project type 项目类型 {types[rec.site_id]}" if types.get(rec.site_id) else ""
+        lines.append(
+            f"[{rec.verdict_zh} {rec.verdict.upper()}] site {label} ({rec.geometry_type}, {size}); {near}{ptype}"
+        )
         g = groups.get(rec.site_id)
         if g is not None:
             for k, cr in enumerate(g.itertuples(index=False)):
@@ -63,6 +71,10 @@ def report_text(report: SitingReport, *, max_contacts: int = 20) -> str:
                 feat = f"{cr.feature_id}" + (f" {cr.feature_name}" if cr.feature_name else "")
                 lines.append(f"    {cr.rule} {cr.verdict_zh} {cr.verdict}: {cr.layer} {feat}: {how}")
                 lines.append(f"       {cr.rule_text_zh} / {cr.rule_text_en}")
+                if cr.basis:
+                    lines.append(f"       依据 basis: {cr.basis}")
+                if cr.waived:
+                    lines.append(f"       (rule {cr.waived} waived for project type {cr.project_type or '-'})")
             if rec.geometry_type in ("Polygon", "MultiPolygon") and rec.conflict_free_m2 < rec.area_m2 - 1e-6:
                 lines.append(
                     f"    conflict-free remainder 无冲突部分: {rec.conflict_free_m2:,.0f} m2 = "
@@ -73,6 +85,14 @@ def report_text(report: SitingReport, *, max_contacts: int = 20) -> str:
     for rec in report.layers.itertuples(index=False):
         mark = "  <- 示意 ILLUSTRATIVE" if rec.status == "illustrative" else ""
         lines.append(f"  {rec.name} [{rec.status}] {rec.title_zh} {rec.title_en} - {rec.source}{mark}")
+    for name in report.not_checked:
+        lines.append(f"  {name} [not checked 未核查] - not in the catalog: register it to check its rules")
+    waived = report.waived
+    for rec in waived.itertuples(index=False):
+        lines.append(
+            f"WAIVED 豁免: site {rec.site_id} ({rec.project_type or '-'}) {rec.layer} {rec.feature_id}: "
+            f"rule(s) {rec.waived} do not apply to this project type, and no other rule does"
+        )
     lines.append(f"CRS: areas {report.crs['area']}; distances {report.crs['distance']}")
     for note in report.notes:
         lines.append(f"NOTE: {note}")
