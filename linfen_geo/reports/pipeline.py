@@ -292,6 +292,35 @@ def step_siting(cat: Catalog, out: OutputDir) -> str:
             f"Files: `siting_examples.txt/json/csv`, `siting_{worst}.png`. "
             "Check your own file: `linfen-geo check-siting FILE`.",
             "",
+            _sanqu_section(cat, out),
+        ]
+    )
+
+
+def _sanqu_section(cat: Catalog, out: OutputDir) -> str:
+    """The example projects under the 三区三线 preset, by their project types."""
+    from linfen_geo.analysis.siting import check_siting
+
+    report = check_siting(_examples_dir() / "sites_three_projects.geojson", catalog=cat, preset="sanqu")
+    out.text(report.to_text(), "siting_examples_sanqu.txt")
+    frame = report.to_frame()
+    rows = []
+    for r in report.summary().itertuples():
+        worst = frame[frame["site_id"] == r.site_id].head(1)
+        rule = f"{worst['rule'].iloc[0]} ({worst['basis'].iloc[0]})" if len(worst) else "-"
+        ptype = report.sites.set_index("site_id").loc[r.site_id, "project_type"]
+        rows.append(f"| {r.site_id} | {r.name} | {ptype} | {r.verdict_zh} {r.verdict} | {rule} |")
+    return "\n".join(
+        [
+            "### 三区三线 preset (`check-siting --rules sanqu`)",
+            "",
+            "| site | name | project type | verdict | deciding rule (basis) |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+            f"Not checked 未核查 (no such layer in the catalog): {', '.join(report.not_checked) or '-'}. "
+            "The shipped 城镇开发边界 and 永久基本农田 are illustrative models. File: `siting_examples_sanqu.txt`.",
+            "",
         ]
     )
 
