@@ -181,7 +181,7 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     bg = codes == 1
     core, opened = _core_and_opening(codes, ew)
     # islets: foreground components without core
-    lab, n = ndi.label(fg, _S8)
+    lab, n = ndi.label(codes != 1, _S8)
     has_core = np.zeros(n + 1, bool)
     has_core[lab[core]] = True
     has_core[0] = False
@@ -201,7 +201,7 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     if intext:
         internal = core_holes & fg & ~core
         out[internal] += 100
-        opening = _holes(bg, _S4)
+        opening = _holes(codes != 2, _S4)
         out[opening & bg] = 220
         out[opening & bg & core_holes] = 100
     return out
