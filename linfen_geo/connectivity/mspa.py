@@ -170,9 +170,45 @@ def _classify_connectors(core: np.ndarray, opened: np.ndarray, conn: np.ndarray)
     ncore = np.bincount(pairs[0], minlength=nc + 1)
     pairs = np.unique(np.stack([cid[m], ctlab[m]]), axis=1)
     ngroup = np.bincount(pairs[0], minlength=nc + 1)
-    cls = np.where(ncore >= 2, 33, np.where(ngroup >= 2, 65, 1)).astype(np.uint8)
+    cls = np.where(ngroup < 2, 1, np.where(ncore >= 2, 33, 65)).astype(np.uint8)
     cls[0] = 0
     out[conn] = cls[clab[conn]]
+    return out
+
+
+def _transitions(fg: np.ndarray, core: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int) -> np.ndarray:
+    """Loop / bridge crossings of the edge (33 / 65 where a connector or a neck crosses the boundary, else 0).
+
+    Approximation: the foreground skeleton inside the boundary, kept where it joins a loop / bridge or two
+    cores, widened by a disk of radius ``ew - 0.5``.
+    """
+    from skimage.morphology import skeletonize
+
+    out = np.zeros(core.shape, np.uint8)
+    skel = skeletonize(fg) & boundary
+    lab, n = ndi.label(skel, _S8)
+    if n == 0:
+        return out
+    klab, _ = ndi.label(core, _S8)
+    grow = ndi.grey_dilation(lab, footprint=_S8)
+    m = core & (grow > 0)
+    pairs = np.unique(np.stack([grow[m], klab[m]]), axis=1)
+    ncore = np.bincount(pairs[0], minlength=n + 1)
+    cls = np.where(ncore >= 2, 2, 0).astype(np.uint8)
+    for code, val in ((65, 1), (33, 2)):
+        near = ndi.binary_dilation(cc == code, _S8) & skel
+        hit = np.zeros(n + 1, bool)
+        hit[lab[near]] = True
+        cls = np.where(hit, np.maximum(cls, val), cls)
+    cls[0] = 0
+    seeds = cls[lab]
+    if ew > 1:
+        k = ew
+        y, x = np.mgrid[-k : k + 1, -k : k + 1]
+        seeds = ndi.grey_dilation(seeds, footprint=(x * x + y * y) <= (ew - 0.5) ** 2)
+    seeds = np.where(boundary, seeds, 0)
+    out[seeds == 2] = 33
+    out[seeds == 1] = 65
     return out
 
 
@@ -197,6 +233,9 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     out[perforation] = 5
     cc = _classify_connectors(core, opened, conn)
     out[conn] = cc[conn]
+    tr = _transitions(fg, core, boundary, cc, ew)
+    t = tr > 0
+    out[t] = tr[t] + np.where(perforation[t], 4, 2).astype(np.uint8)
     out[codes == 0] = 129
     if intext:
         internal = core_holes & fg & ~core
