@@ -98,6 +98,14 @@ def _gtb_codes(foreground: Any, nodata: Any) -> tuple[np.ndarray, Any]:
         raise InputError(f"mspa: expected a 2-D map, got {values.ndim} dimensions")
     if values.dtype == bool:
         codes = np.where(values, 2, 1).astype(np.uint8)
+    elif values.dtype.kind in "ui":
+        if values.size and (values.min() < 0 or values.max() > 2):
+            bad = np.unique(values[(values < 0) | (values > 2)])[:10].tolist()
+            raise InputError(
+                "mspa: a non-boolean map must be GTB-coded 0 = missing, 1 = background, 2 = foreground "
+                f"(found values {bad}); or pass a boolean foreground mask"
+            )
+        codes = values.astype(np.uint8, copy=True)
     else:
         v = values.astype("float64")
         finite = np.isfinite(v)
@@ -131,6 +139,38 @@ def _holes(mask: np.ndarray, structure: np.ndarray) -> np.ndarray:
     return ~border[lab]
 
 
+def _disk_rectangles(ew: int) -> list[tuple[int, int]]:
+    """The disk x^2 + y^2 < (ew + 1)^2 as a union of centred rectangles (half-height, half-width)."""
+    r2 = (ew + 1) ** 2
+    rects = []
+    for dy in range(ew + 1):
+        dx = int(np.floor(np.sqrt(r2 - 1 - dy * dy)))
+        if dy < ew and dx == int(np.floor(np.sqrt(r2 - 1 - (dy + 1) ** 2))):
+            continue  # the next row is as wide: same rectangle, taller
+        rects.append((dy, dx))
+    return rects
+
+
+def _erode_disk(mask: np.ndarray, ew: int) -> np.ndarray:
+    """Erosion by the disk (outside = False), as the AND of separable rectangle erosions."""
+    m = mask.view(np.uint8)
+    out = None
+    for hy, hx in _disk_rectangles(ew):
+        e = ndi.minimum_filter(m, size=(2 * hy + 1, 2 * hx + 1), mode="constant", cval=0)
+        out = e if out is None else np.minimum(out, e, out=out)
+    return out.astype(bool)
+
+
+def _dilate_disk(mask: np.ndarray, ew: int) -> np.ndarray:
+    """Dilation by the disk, as the OR of separable rectangle dilations."""
+    m = mask.view(np.uint8)
+    out = None
+    for hy, hx in _disk_rectangles(ew):
+        d = ndi.maximum_filter(m, size=(2 * hy + 1, 2 * hx + 1), mode="constant", cval=0)
+        out = d if out is None else np.maximum(out, d, out=out)
+    return out.astype(bool)
+
+
 def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarray]:
     """Core (erosion by the disk) and opening (its dilation) with GTB's border handling.
 
@@ -143,40 +183,65 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     ext = np.ones((h + 2 * p, w + 2 * p), bool)
     ext[p : p + h, p : p + w] = codes != 1
     ext[:p, :p] = ext[:p, -p:] = ext[-p:, :p] = ext[-p:, -p:] = False
-    d2 = ndi.distance_transform_edt(ext, return_distances=True)
-    core_ext = d2 >= ew + 1
+    core_ext = _erode_disk(ext, ew)
     core = core_ext[p : p + h, p : p + w] & fg
     seed = np.zeros_like(core_ext)
     seed[p - 2 : p + h + 1, p - 2 : p + w + 1] = core_ext[p - 2 : p + h + 1, p - 2 : p + w + 1]
     seed[p : p + h, p : p + w] = core
-    opened = ndi.binary_dilation(seed, _disk(ew))[p : p + h, p : p + w] & fg
+    opened = _dilate_disk(seed, ew)[p : p + h, p : p + w] & fg
     return core, opened
 
 
-def _classify_connectors(core: np.ndarray, opened: np.ndarray, conn: np.ndarray) -> np.ndarray:
-    """Loop (65), bridge (33) or branch (1) per connector component (0 elsewhere)."""
+_OFF8 = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
+
+
+def _neighbours(ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int], offsets: np.ndarray) -> tuple:
+    """Coordinates of the neighbours (``offsets``) of pixels ``ys, xs`` inside the map, and whose they are."""
+    ny = ys[:, None] + offsets[None, :, 0]
+    nx = xs[:, None] + offsets[None, :, 1]
+    inside = (ny >= 0) & (ny < shape[0]) & (nx >= 0) & (nx < shape[1])
+    who = np.broadcast_to(np.arange(len(ys))[:, None], ny.shape)
+    return ny[inside], nx[inside], who[inside]
+
+
+def _count_distinct(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Number of distinct ``values`` > 0 per group id (0..n)."""
+    sel = values > 0
+    if not sel.any():
+        return np.zeros(n + 1, np.int64)
+    key = np.unique(groups[sel].astype(np.int64) * (int(values.max()) + 1) + values[sel])
+    return np.bincount(key // (int(values.max()) + 1), minlength=n + 1)
+
+
+def _classify_connectors(klab: np.ndarray, opened: np.ndarray, conn: np.ndarray, ew: int) -> np.ndarray:
+    """Loop (65), bridge (33) or branch (1) per connector component (0 elsewhere).
+
+    A connector touching the opening (core + boundary) in one place is a branch; in two or more places it
+    is a bridge when the cores within the disk of its contact pixels are two or more, else a loop.
+    """
     clab, nc = ndi.label(conn, _S8)
-    out = np.zeros(core.shape, np.uint8)
+    out = np.zeros(conn.shape, np.uint8)
     if nc == 0:
         return out
-    klab, _ = ndi.label(core, _S8)
-    _, ind = ndi.distance_transform_edt(~core, return_indices=True)
-    near = klab[ind[0], ind[1]]
-    contact = opened & ndi.binary_dilation(conn, _S8)
-    cid = ndi.maximum_filter(clab, size=3)
-    m = contact & (cid > 0)
+    ys, xs = np.nonzero(conn)
+    ny, nx, who = _neighbours(ys, xs, conn.shape, _OFF8)
+    hit = opened[ny, nx]
+    cy, cx, cid = ny[hit], nx[hit], clab[ys[who[hit]], xs[who[hit]]]
+    contact = np.zeros(conn.shape, bool)
+    contact[cy, cx] = True
     ctlab, _ = ndi.label(contact, _S8)
-    pairs = np.unique(np.stack([cid[m], near[m]]), axis=1)
-    ncore = np.bincount(pairs[0], minlength=nc + 1)
-    pairs = np.unique(np.stack([cid[m], ctlab[m]]), axis=1)
-    ngroup = np.bincount(pairs[0], minlength=nc + 1)
+    ngroup = _count_distinct(cid, ctlab[cy, cx], nc)
+    # cores within the disk of the contact pixels
+    offsets = np.argwhere(_disk(ew)) - ew
+    ky, kx, kwho = _neighbours(cy, cx, conn.shape, offsets)
+    ncore = _count_distinct(cid[kwho], klab[ky, kx], nc)
     cls = np.where(ngroup < 2, 1, np.where(ncore >= 2, 33, 65)).astype(np.uint8)
     cls[0] = 0
-    out[conn] = cls[clab[conn]]
+    out[ys, xs] = cls[clab[ys, xs]]
     return out
 
 
-def _transitions(fg: np.ndarray, core: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int) -> np.ndarray:
+def _transitions(fg: np.ndarray, klab: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int) -> np.ndarray:
     """Loop / bridge crossings of the edge (33 / 65 where a connector or a neck crosses the boundary, else 0).
 
     Approximation: the foreground skeleton inside the boundary, kept where it joins a loop / bridge or two
@@ -184,27 +249,26 @@ def _transitions(fg: np.ndarray, core: np.ndarray, boundary: np.ndarray, cc: np.
     """
     from skimage.morphology import skeletonize
 
-    out = np.zeros(core.shape, np.uint8)
+    out = np.zeros(fg.shape, np.uint8)
     skel = skeletonize(fg) & boundary
     lab, n = ndi.label(skel, _S8)
     if n == 0:
         return out
-    klab, _ = ndi.label(core, _S8)
-    grow = ndi.grey_dilation(lab, footprint=_S8)
-    m = core & (grow > 0)
-    pairs = np.unique(np.stack([grow[m], klab[m]]), axis=1)
-    ncore = np.bincount(pairs[0], minlength=n + 1)
+    ys, xs = np.nonzero(skel)
+    ny, nx, who = _neighbours(ys, xs, fg.shape, _OFF8)
+    sid = lab[ys[who], xs[who]]
+    ncore = _count_distinct(sid, klab[ny, nx], n)
     cls = np.where(ncore >= 2, 2, 0).astype(np.uint8)
+    nb = cc[ny, nx]
     for code, val in ((65, 1), (33, 2)):
-        near = ndi.binary_dilation(cc == code, _S8) & skel
         hit = np.zeros(n + 1, bool)
-        hit[lab[near]] = True
+        hit[sid[nb == code]] = True
         cls = np.where(hit, np.maximum(cls, val), cls)
     cls[0] = 0
-    seeds = cls[lab]
+    seeds = np.zeros(fg.shape, np.uint8)
+    seeds[ys, xs] = cls[lab[ys, xs]]
     if ew > 1:
-        k = ew
-        y, x = np.mgrid[-k : k + 1, -k : k + 1]
+        y, x = np.mgrid[-ew : ew + 1, -ew : ew + 1]
         seeds = ndi.grey_dilation(seeds, footprint=(x * x + y * y) <= (ew - 0.5) ** 2)
     seeds = np.where(boundary, seeds, 0)
     out[seeds == 2] = 33
@@ -231,9 +295,10 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     out[islet] = 9
     out[boundary] = 3
     out[perforation] = 5
-    cc = _classify_connectors(core, opened, conn)
+    klab, _ = ndi.label(core, _S8)
+    cc = _classify_connectors(klab, opened, conn, ew)
     out[conn] = cc[conn]
-    tr = _transitions(fg, core, boundary, cc, ew)
+    tr = _transitions(fg, klab, boundary, cc, ew)
     t = tr > 0
     out[t] = tr[t] + np.where(perforation[t], 4, 2).astype(np.uint8)
     out[codes == 0] = 129
