@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.morphology import skeletonize
 
 from linfen_geo.errors import InputError
 
@@ -241,16 +242,63 @@ def _classify_connectors(klab: np.ndarray, opened: np.ndarray, conn: np.ndarray,
     return out
 
 
-def _transitions(fg: np.ndarray, klab: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int) -> np.ndarray:
+def _split_branches(skel: np.ndarray, opened: np.ndarray, conn: np.ndarray, cc: np.ndarray) -> np.ndarray:
+    """Spurs of loops / bridges become branches (1): the skeleton of each loop / bridge is pruned of its free
+    ends (ends not touching the core or its boundary); connector pixels nearest a pruned spur are branches."""
+    multi = (cc == 33) | (cc == 65)
+    s = skel & multi
+    if not s.any():
+        return cc
+    ys, xs = np.nonzero(s)
+    ny, nx, who = _neighbours(ys, xs, s.shape, _OFF8)
+    terminal = np.zeros(len(ys), bool)
+    np.logical_or.at(terminal, who, opened[ny, nx])
+    # leaf pruning on the sparse skeleton: index map of skeleton pixels
+    idx = np.full(s.shape, -1, np.int64)
+    idx[ys, xs] = np.arange(len(ys))
+    nbr = idx[ny, nx]
+    keep_edge = nbr >= 0
+    a, b = who[keep_edge], nbr[keep_edge]
+    alive = np.ones(len(ys), bool)
+    while True:
+        live_edge = alive[a] & alive[b]
+        deg = np.bincount(a[live_edge], minlength=len(ys))
+        leaf = alive & ~terminal & (deg <= 1)
+        if not leaf.any():
+            break
+        alive &= ~leaf
+    spur = np.zeros(s.shape, bool)
+    spur[ys[~alive], xs[~alive]] = True
+    if not spur.any():
+        return cc
+    path = s & ~spur
+    # connector pixels take the side (path / spur) of the nearer skeleton, growing both within the connector
+    todo = multi & ~s
+    grown_path, grown_spur = path, spur
+    while True:
+        gp = ndi.binary_dilation(grown_path, _S8) & todo
+        gs = ndi.binary_dilation(grown_spur, _S8) & todo & ~gp
+        if not (gp.any() or gs.any()):
+            break
+        grown_path = grown_path | gp
+        grown_spur = grown_spur | gs
+        todo = todo & ~gp & ~gs
+    out = cc.copy()
+    out[grown_spur & multi] = 1
+    return out
+
+
+def _transitions(
+    skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int
+) -> np.ndarray:
     """Loop / bridge crossings of the edge (33 / 65 where a connector or a neck crosses the boundary, else 0).
 
     Approximation: the foreground skeleton inside the boundary, kept where it joins a loop / bridge or two
     cores, widened by a disk of radius ``ew - 0.5``.
     """
-    from skimage.morphology import skeletonize
-
+    fg = skeleton
     out = np.zeros(fg.shape, np.uint8)
-    skel = skeletonize(fg) & boundary
+    skel = skeleton & boundary
     lab, n = ndi.label(skel, _S8)
     if n == 0:
         return out
@@ -283,7 +331,7 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     # islets: foreground components without core
     lab, n = ndi.label(codes != 1, _S8)
     has_core = np.zeros(n + 1, bool)
-    has_core[lab[core]] = True
+    has_core[lab[opened]] = True  # core, or an edge of the core outside the map
     has_core[0] = False
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
@@ -297,8 +345,10 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     out[perforation] = 5
     klab, _ = ndi.label(core, _S8)
     cc = _classify_connectors(klab, opened, conn, ew)
+    skeleton = skeletonize(fg)
+    cc = _split_branches(skeleton, opened, conn, cc)
     out[conn] = cc[conn]
-    tr = _transitions(fg, klab, boundary, cc, ew)
+    tr = _transitions(skeleton, klab, boundary, cc, ew)
     t = tr > 0
     out[t] = tr[t] + np.where(perforation[t], 4, 2).astype(np.uint8)
     out[codes == 0] = 129
