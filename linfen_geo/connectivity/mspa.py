@@ -129,13 +129,14 @@ def _gtb_codes(foreground: Any, nodata: Any) -> tuple[np.ndarray, Any]:
     return codes, template
 
 
-def _holes(mask: np.ndarray, structure: np.ndarray) -> np.ndarray:
-    """Pixels of ``mask`` in components (``structure``) that do not touch the map border."""
+def _holes(mask: np.ndarray, structure: np.ndarray, touch: np.ndarray | None = None) -> np.ndarray:
+    """Pixels of ``mask`` in components (``structure``) with no ``touch`` pixel (default: any) on the map border."""
     lab, n = ndi.label(mask, structure)
     if n == 0:
         return np.zeros_like(mask)
+    lab_t = np.where(touch, lab, 0) if touch is not None else lab
     border = np.zeros(n + 1, bool)
-    border[lab[0]] = border[lab[-1]] = border[lab[:, 0]] = border[lab[:, -1]] = True
+    border[lab_t[0]] = border[lab_t[-1]] = border[lab_t[:, 0]] = border[lab_t[:, -1]] = True
     border[0] = True
     return ~border[lab]
 
@@ -288,9 +289,7 @@ def _split_branches(skel: np.ndarray, opened: np.ndarray, conn: np.ndarray, cc: 
     return out
 
 
-def _transitions(
-    skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int
-) -> np.ndarray:
+def _transitions(skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, cc: np.ndarray, ew: int) -> np.ndarray:
     """Loop / bridge crossings of the edge (33 / 65 where a connector or a neck crosses the boundary, else 0).
 
     Approximation: the foreground skeleton inside the boundary, kept where it joins a loop / bridge or two
