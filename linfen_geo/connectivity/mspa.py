@@ -173,7 +173,7 @@ def _dilate_disk(mask: np.ndarray, ew: int) -> np.ndarray:
     return out.astype(bool)
 
 
-def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarray]:
+def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Core (erosion by the disk) and opening (its dilation) with GTB's border handling.
 
     The outside of the map counts as foreground except its four corner quadrants; for the
@@ -191,7 +191,9 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     seed[p - 2 : p + h + 1, p - 2 : p + w + 1] = core_ext[p - 2 : p + h + 1, p - 2 : p + w + 1]
     seed[p : p + h, p : p + w] = core
     opened = _dilate_disk(seed, ew)[p : p + h, p : p + w] & fg
-    return core, opened
+    # holes of the core, the core outside the map included
+    holes = _holes(~core, _S4, touch=codes == 1)
+    return core, opened, holes
 
 
 _OFF8 = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
@@ -326,7 +328,7 @@ def _transitions(skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, c
 def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     fg = codes == 2
     bg = codes == 1
-    core, opened = _core_and_opening(codes, ew)
+    core, opened, core_holes = _core_and_opening(codes, ew)
     # islets: foreground components without core
     lab, n = ndi.label(codes != 1, _S8)
     has_core = np.zeros(n + 1, bool)
@@ -334,7 +336,6 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     has_core[0] = False
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
-    core_holes = _holes(~core, _S4)
     perforation = boundary & core_holes
     conn = fg & ~opened & ~islet
     out = np.zeros(codes.shape, np.uint8)
