@@ -224,25 +224,32 @@ def _classify_connectors(klab: np.ndarray, opened: np.ndarray, conn: np.ndarray,
     is a bridge when the cores within the disk of its contact pixels are two or more, else a loop.
     """
     clab, nc = ndi.label(conn, _S8)
-    out = np.zeros(conn.shape, np.uint8)
     if nc == 0:
-        return out
-    ys, xs = np.nonzero(conn)
-    ny, nx, who = _neighbours(ys, xs, conn.shape, _OFF8)
-    hit = opened[ny, nx]
-    cy, cx, cid = ny[hit], nx[hit], clab[ys[who[hit]], xs[who[hit]]]
-    contact = np.zeros(conn.shape, bool)
-    contact[cy, cx] = True
+        return np.zeros(conn.shape, np.uint8)
+    h, w = conn.shape
+    contact = opened & (ndi.maximum_filter(conn.view(np.uint8), size=3) > 0)
+    cy, cx = np.nonzero(contact)
+    cid = np.zeros(len(cy), clab.dtype)  # (a contact between two connectors: the larger id)
+    for dy, dx in _OFF8:
+        np.maximum(cid, clab[np.clip(cy + dy, 0, h - 1), np.clip(cx + dx, 0, w - 1)], out=cid)
     ctlab, _ = ndi.label(contact, _S8)
     ngroup = _count_distinct(cid, ctlab[cy, cx], nc)
-    # cores within the disk of the contact pixels
-    offsets = np.argwhere(_disk(ew)) - ew
-    ky, kx, kwho = _neighbours(cy, cx, conn.shape, offsets)
-    ncore = _count_distinct(cid[kwho], klab[ky, kx], nc)
+    # cores within the disk of the contact pixels: the smallest and largest core label there is enough
+    # to tell one core from two or more
+    big = np.iinfo(klab.dtype).max
+    lo = np.full(len(cy), big, klab.dtype)
+    hi = np.zeros(len(cy), klab.dtype)
+    for dy, dx in np.argwhere(_disk(ew)) - ew:
+        yy, xx = cy + dy, cx + dx
+        ok = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        v = np.where(ok, klab[np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)], 0)
+        hi = np.maximum(hi, v, out=hi)
+        lo = np.minimum(lo, np.where(v > 0, v, big), out=lo)
+    lo = np.where(lo == big, 0, lo)
+    ncore = _count_distinct(np.concatenate([cid, cid]), np.concatenate([lo, hi]), nc)
     cls = np.where(ngroup < 2, 1, np.where(ncore >= 2, 33, 65)).astype(np.uint8)
     cls[0] = 0
-    out[ys, xs] = cls[clab[ys, xs]]
-    return out
+    return cls[clab]
 
 
 def _split_branches(skel: np.ndarray, opened: np.ndarray, conn: np.ndarray, cc: np.ndarray) -> np.ndarray:
@@ -257,37 +264,55 @@ def _split_branches(skel: np.ndarray, opened: np.ndarray, conn: np.ndarray, cc: 
     terminal = np.zeros(len(ys), bool)
     np.logical_or.at(terminal, who, opened[ny, nx])
     # leaf pruning on the sparse skeleton: index map of skeleton pixels
-    idx = np.full(s.shape, -1, np.int64)
-    idx[ys, xs] = np.arange(len(ys))
-    nbr = idx[ny, nx]
-    keep_edge = nbr >= 0
+    lin = ys.astype(np.int64) * s.shape[1] + xs  # sorted (row-major nonzero)
+    nlin = ny.astype(np.int64) * s.shape[1] + nx
+    pos = np.minimum(np.searchsorted(lin, nlin), len(lin) - 1)
+    keep_edge = lin[pos] == nlin
+    nbr = pos
     a, b = who[keep_edge], nbr[keep_edge]
     alive = np.ones(len(ys), bool)
-    while True:
-        live_edge = alive[a] & alive[b]
-        deg = np.bincount(a[live_edge], minlength=len(ys))
-        leaf = alive & ~terminal & (deg <= 1)
-        if not leaf.any():
-            break
-        alive &= ~leaf
+    deg = np.bincount(a, minlength=len(ys))
+    leaf = np.nonzero(~terminal & (deg <= 1))[0]
+    # edges as CSR (pixel -> neighbours) to update degrees as leaves are removed
+    order = np.argsort(a, kind="stable")
+    a_s, b_s = a[order], b[order]
+    start = np.searchsorted(a_s, np.arange(len(ys) + 1))
+    while len(leaf):
+        alive[leaf] = False
+        counts = start[leaf + 1] - start[leaf]
+        rows = np.repeat(start[leaf], counts) + (
+            np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        )
+        nb = b_s[rows]
+        nb = nb[alive[nb]]
+        np.subtract.at(deg, nb, 1)
+        cand = np.unique(nb)
+        leaf = cand[~terminal[cand] & (deg[cand] <= 1)]
     spur = np.zeros(s.shape, bool)
     spur[ys[~alive], xs[~alive]] = True
     if not spur.any():
         return cc
-    path = s & ~spur
-    # connector pixels take the side (path / spur) of the nearer skeleton, growing both within the connector
-    todo = multi & ~s
-    grown_path, grown_spur = path, spur
-    while True:
-        gp = ndi.binary_dilation(grown_path, _S8) & todo
-        gs = ndi.binary_dilation(grown_spur, _S8) & todo & ~gp
-        if not (gp.any() or gs.any()):
+    # connector pixels take the side (path 1 / spur 2) of the nearer skeleton, growing both in the connector
+    side = np.zeros(s.shape, np.uint8)
+    side[s] = 1
+    side[spur] = 2
+    ty, tx = np.nonzero(multi & ~s)
+    while len(ty):
+        ny, nx, who = _neighbours(ty, tx, s.shape, _OFF8)
+        v = side[ny, nx]
+        got = np.zeros(len(ty), np.uint8)
+        np.maximum.at(got, who[v == 2], 2)
+        np.maximum.at(got, who[v == 1], 1)  # path wins a tie: 1 overwrites below
+        has_path = np.zeros(len(ty), bool)
+        has_path[who[v == 1]] = True
+        got = np.where(has_path, 1, got)
+        done = got > 0
+        if not done.any():
             break
-        grown_path = grown_path | gp
-        grown_spur = grown_spur | gs
-        todo = todo & ~gp & ~gs
+        side[ty[done], tx[done]] = got[done]
+        ty, tx = ty[~done], tx[~done]
     out = cc.copy()
-    out[grown_spur & multi] = 1
+    out[(side == 2) & multi] = 1
     return out
 
 
