@@ -192,7 +192,11 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     seed[p : p + h, p : p + w] = core
     opened = _dilate_disk(seed, ew)[p : p + h, p : p + w] & fg
     # holes of the core, the core outside the map included
-    holes = _holes(~core, _S4, touch=codes == 1)
+    # a hole of the core cut by the map border is open where background reaches the border, and at the
+    # map corners (the outside's corner quadrants are background)
+    touch = codes == 1
+    touch[0, 0] = touch[0, -1] = touch[-1, 0] = touch[-1, -1] = True
+    holes = _holes(~core, _S4, touch=touch)
     return core, opened, holes
 
 
