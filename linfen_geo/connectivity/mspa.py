@@ -141,6 +141,28 @@ def _holes(mask: np.ndarray, structure: np.ndarray, touch: np.ndarray | None = N
     return ~border[lab]
 
 
+def _island_rings(core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray, ew: int) -> np.ndarray:
+    """Pixels within the disk of a core island (a core component lying inside a hole of another core).
+
+    The boundary of such an island faces the hole from outside: it is an (internal) edge, not a perforation.
+    """
+    if nk == 0 or not holes.any():
+        return np.zeros(core.shape, bool)
+    ring = ndi.binary_dilation(core, _S4) & ~core  # 4-neighbours of the core outside it
+    ys, xs = np.nonzero(ring)
+    h, w = core.shape
+    outside = np.zeros(nk + 1, bool)  # core component with a 4-neighbour outside every hole
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        yy, xx = np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)
+        k = klab[yy, xx]
+        outside[k[(k > 0) & ~holes[ys, xs]]] = True
+    island = ~outside
+    island[0] = False
+    if not island.any():
+        return np.zeros(core.shape, bool)
+    return _dilate_disk(island[klab], ew)
+
+
 def _disk_rectangles(ew: int) -> list[tuple[int, int]]:
     """The disk x^2 + y^2 < (ew + 1)^2 as a union of centred rectangles (half-height, half-width)."""
     r2 = (ew + 1) ** 2
@@ -365,14 +387,14 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     has_core[0] = False
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
-    perforation = boundary & core_holes
+    klab, nk = ndi.label(core, _S8)
+    perforation = boundary & core_holes & ~_island_rings(core, klab, nk, core_holes, ew)
     conn = fg & ~opened & ~islet
     out = np.zeros(codes.shape, np.uint8)
     out[core] = 17
     out[islet] = 9
     out[boundary] = 3
     out[perforation] = 5
-    klab, _ = ndi.label(core, _S8)
     cc = _classify_connectors(klab, opened, conn, ew)
     skeleton = skeletonize(fg)
     cc = _split_branches(skeleton, opened, conn, cc)
