@@ -141,13 +141,16 @@ def _holes(mask: np.ndarray, structure: np.ndarray, touch: np.ndarray | None = N
     return ~border[lab]
 
 
-def _island_rings(core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray, ew: int) -> np.ndarray:
-    """Pixels within the disk of a core island (a core component lying inside a hole of another core).
+def _island_rings(
+    core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray, ew: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Core islands (core components lying inside a hole of another core) and the pixels within their disk.
 
     The boundary of such an island faces the hole from outside: it is an (internal) edge, not a perforation.
     """
+    none = np.zeros(core.shape, bool)
     if nk == 0 or not holes.any():
-        return np.zeros(core.shape, bool)
+        return none, none
     ring = ndi.binary_dilation(core, _S4) & ~core  # 4-neighbours of the core outside it
     ys, xs = np.nonzero(ring)
     h, w = core.shape
@@ -159,8 +162,9 @@ def _island_rings(core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray
     island = ~outside
     island[0] = False
     if not island.any():
-        return np.zeros(core.shape, bool)
-    return _dilate_disk(island[klab], ew)
+        return none, none
+    islands = island[klab]
+    return islands, _dilate_disk(islands, ew)
 
 
 def _disk_rectangles(ew: int) -> list[tuple[int, int]]:
@@ -388,7 +392,8 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
     klab, nk = ndi.label(core, _S8)
-    perforation = boundary & core_holes & ~_island_rings(core, klab, nk, core_holes, ew)
+    core_islands, island_rings = _island_rings(core, klab, nk, core_holes, ew)
+    perforation = boundary & core_holes & ~island_rings
     conn = fg & ~opened & ~islet
     out = np.zeros(codes.shape, np.uint8)
     out[core] = 17
@@ -404,7 +409,7 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     out[t] = tr[t] + np.where(perforation[t], 4, 2).astype(np.uint8)
     out[codes == 0] = 129
     if intext:
-        internal = core_holes & fg & ~core
+        internal = (core_holes | core_islands) & fg
         out[internal] += 100
         opening = _holes(codes != 2, _S4)
         out[opening & bg] = 220
