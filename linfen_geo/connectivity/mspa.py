@@ -167,6 +167,24 @@ def _island_rings(
     return islands, _dilate_disk(islands, ew)
 
 
+def _openings(mask: np.ndarray) -> np.ndarray:
+    """Enclosed background: 4-connected components of ``mask`` not open to the outside of the map.
+
+    As in GTB, the outside seals a component touching the top or left map border along at most 2 pixels
+    and the bottom or right border along at most 1 pixel (the outside is foreground 2 pixels deep above /
+    left and 1 pixel below / right); a component on a map corner is open.
+    """
+    lab, n = ndi.label(mask, _S4)
+    if n == 0:
+        return np.zeros_like(mask)
+    open_ = np.zeros(n + 1, bool)
+    for line, limit in ((lab[0], 2), (lab[:, 0], 2), (lab[-1], 1), (lab[:, -1], 1)):
+        open_ |= np.bincount(line, minlength=n + 1) > limit
+    open_[[lab[0, 0], lab[0, -1], lab[-1, 0], lab[-1, -1]]] = True
+    open_[0] = True
+    return ~open_[lab]
+
+
 def _disk_rectangles(ew: int) -> list[tuple[int, int]]:
     """The disk x^2 + y^2 < (ew + 1)^2 as a union of centred rectangles (half-height, half-width)."""
     r2 = (ew + 1) ** 2
@@ -411,7 +429,7 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     if intext:
         internal = (core_holes | core_islands) & fg
         out[internal] += 100
-        opening = _holes(codes != 2, _S4)
+        opening = _openings(codes != 2)
         out[opening & bg] = 220
         out[opening & bg & core_holes] = 100
     return out
