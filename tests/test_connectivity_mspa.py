@@ -234,3 +234,12 @@ def test_dataarray_in_dataarray_out():
 def test_bad_input_refused(kwargs):
     with pytest.raises(InputError):
         mspa(**kwargs)
+
+
+def test_package_export_is_the_function():
+    import linfen_geo.connectivity as conn
+    from linfen_geo.connectivity.mspa import mspa as fn
+
+    a = _clumped(40, 6)
+    assert "mspa" in conn.__all__
+    assert (conn.mspa(a) == fn(a)).all()  # also when the attribute was rebound to the (callable) module
