@@ -153,14 +153,11 @@ def _island_rings(
     none = np.zeros(core.shape, bool)
     if nk == 0 or not holes.any():
         return none, none
-    ring = ndi.binary_dilation(core, _S4) & ~core  # 4-neighbours of the core outside it
-    ys, xs = np.nonzero(ring)
-    h, w = core.shape
-    outside = np.zeros(nk + 1, bool)  # core component with a 4-neighbour outside every hole
-    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        yy, xx = np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)
-        k = klab[yy, xx]
-        outside[k[(k > 0) & ~holes[ys, xs]]] = True
+    # core components with a 4-neighbour outside every hole of the core
+    touch = ndi.binary_dilation(~core & ~holes, _S4) & core
+    outside = np.zeros(nk + 1, bool)
+    outside[klab[touch]] = True
+    outside[klab[0]] = outside[klab[-1]] = outside[klab[:, 0]] = outside[klab[:, -1]] = True  # on the map border
     island = ~outside
     island[0] = False
     if not island.any():
