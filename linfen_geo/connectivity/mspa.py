@@ -388,6 +388,12 @@ def _transitions(skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, c
     cls[0] = 0
     seeds = np.zeros(fg.shape, np.uint8)
     seeds[ys, xs] = cls[lab[ys, xs]]
+    if ew == 1:
+        # a boundary pixel between a loop / bridge and the core (4-neighbour of both) is a crossing too
+        core4 = ndi.binary_dilation(klab > 0, _S4)
+        for code, val in ((65, 1), (33, 2)):
+            cross = boundary & core4 & ndi.binary_dilation(cc == code, _S4)
+            seeds[cross] = np.maximum(seeds[cross], val)
     if ew > 1:
         y, x = np.mgrid[-ew : ew + 1, -ew : ew + 1]
         seeds = ndi.grey_dilation(seeds, footprint=(x * x + y * y) <= (ew - 0.5) ** 2)
