@@ -394,6 +394,56 @@ class Greening:
 
 
 @dataclass(frozen=True)
+class Factors:
+    """Step factors: ``factors[i]`` for values in ``[breaks[i-1], breaks[i])`` (``len(factors) = len(breaks) + 1``)."""
+
+    breaks: tuple[float, ...]
+    factors: tuple[float, ...]
+    window_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """Resistance raised on (``on_factor``) and near (``near_factor`` within ``near_m``) a layer or class."""
+
+    on_factor: float
+    near_factor: float
+    near_m: float
+    layer: str = ""
+    class_: str = field(default="", metadata={"key": "class"})
+    exclude: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    area_column: str = ""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """``[pattern]``: every weight of the ecological security pattern (:mod:`linfen_geo.pattern`)."""
+
+    resolution_m: float
+    habitat_classes: tuple[str, ...]
+    mspa_edge_width_m: float
+    min_core_area_km2: float
+    reserves_as_sources: bool
+    dispersal_distance_m: float
+    dispersal_probability: float
+    source_min_dpc: float
+    restored_class: str
+    corridor_width_cost: float
+    gravity_threshold: float
+    barrier_radii_m: tuple[float, ...]
+    barrier_min_score: float
+    pinch_share: float
+    covered_min_share: float
+    sensitivity_pct: float
+    sensitivity_runs: int
+    sensitivity_seed: int
+    class_resistance: Mapping[str, float]
+    slope: Factors
+    relief: Factors
+    penalties: Mapping[str, Penalty]
+
+
+@dataclass(frozen=True)
 class Plan:
     """The whole plan file, typed. Build it with :func:`parse_plan` or :func:`plan_model`."""
 
@@ -419,6 +469,7 @@ class Plan:
     indicators: Indicators
     targets: Mapping[str, float]
     greening: Greening
+    pattern: Pattern
 
 
 # ---------------------------------------------------------------------------------------- parsing
