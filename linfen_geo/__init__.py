@@ -86,6 +86,7 @@ _LAZY = {
     "tabulate_classes": "linfen_geo.analysis.zonal",
     "check_siting": "linfen_geo.analysis.siting",
     "corridor_greening": "linfen_geo.analysis.greening",
+    "security_pattern": "linfen_geo.pattern",
     "GreeningResult": "linfen_geo.analysis.greening",
     "import_raster": "linfen_geo.io.rasters",
     "SitingReport": "linfen_geo.analysis.siting",
@@ -136,6 +137,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         pairwise_within,
     )
     from linfen_geo.analysis.siting import SitingReport, check_siting  # noqa: F401
+    from linfen_geo.pattern import security_pattern  # noqa: F401
     from linfen_geo.analysis.zonal import tabulate_classes  # noqa: F401
     from linfen_geo.crs import (  # noqa: F401
         AREA_CRS,

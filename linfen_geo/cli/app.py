@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     from linfen_geo.cli.greening import add_greening_parser
     from linfen_geo.cli.layers import add_layers_parser
     from linfen_geo.cli.map import add_map_parser
+    from linfen_geo.cli.pattern import add_pattern_parser
     from linfen_geo.cli.run import add_run_parser
     from linfen_geo.cli.siting import add_siting_parser
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_map_parser(sub)
     add_export_parser(sub)
     add_circuit_parser(sub)
+    add_pattern_parser(sub)
     return p
 
 

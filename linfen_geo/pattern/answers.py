@@ -237,9 +237,12 @@ def sentences(share: Any, per_link: Any, pairs: Any, mines: Any, barriers: Any, 
         out["sensitivity"] = {
             "en": f"With every weight perturbed by +-{sens['pct'].iloc[0]:g} % ({len(sens)} runs, seed "
             f"{sens['seed'].iloc[0]}), {sens['share_kept'].mean():.1%} of the least-cost-path cells stay on a path "
-            f"(range {sens['share_kept'].min():.1%}-{sens['share_kept'].max():.1%}).",
+            f"(range {sens['share_kept'].min():.1%}-{sens['share_kept'].max():.1%}); "
+            f"{sens['share_within_1_cell'].mean():.1%} stay within one cell of a path and "
+            f"{sens['share_in_corridors'].mean():.1%} inside the corridors.",
             "zh": f"所有权重随机扰动±{sens['pct'].iloc[0]:g}%（{len(sens)}次，种子{sens['seed'].iloc[0]}）后，"
             f"平均{sens['share_kept'].mean():.1%}的最小成本路径栅格保持不变（{sens['share_kept'].min():.1%}-"
-            f"{sens['share_kept'].max():.1%}）。",
+            f"{sens['share_kept'].max():.1%}）；{sens['share_within_1_cell'].mean():.1%}位于路径1个栅格以内，"
+            f"{sens['share_in_corridors'].mean():.1%}位于廊道内。",
         }  # fmt: skip
     return out

@@ -215,6 +215,7 @@ def sensitivity(ls: Landscape, w: Any, ids: np.ndarray, base: np.ndarray, pct: f
     on a least-cost path of the run (same sources), and ``links``.
     """
     import pandas as pd
+    from scipy.ndimage import binary_dilation
 
     from linfen_geo.connectivity import corridor_network
     from linfen_geo.pattern.resistance import perturb, resistance_surface
@@ -227,11 +228,19 @@ def sensitivity(ls: Landscape, w: Any, ids: np.ndarray, base: np.ndarray, pct: f
         res, _ = resistance_surface(ls, wp)
         net = corridor_network(ls.like(res, "resistance"), ids, width=wp.corridor_width_cost)
         cells = lcp_cells(net, ls.shape)
+        near = binary_dilation(cells, structure=np.ones((3, 3), bool))
+        corr = np.isfinite(net.corridors)
         rows.append({"run": i + 1, "pct": pct, "seed": seed, "links": int((~net.links["dropped"]).sum()),
-                     "lcp_cells": int(cells.sum()), "share_kept": float((cells & base).sum() / n0) if n0 else np.nan})  # fmt: skip
+                     "lcp_cells": int(cells.sum()),
+                     "share_kept": float((cells & base).sum() / n0) if n0 else np.nan,
+                     "share_within_1_cell": float((near & base).sum() / n0) if n0 else np.nan,
+                     "share_in_corridors": float((corr & base).sum() / n0) if n0 else np.nan})  # fmt: skip
     t = pd.DataFrame(rows)
     t.attrs["definitions"] = {
         "share_kept": "share of the baseline least-cost-path cells on a least-cost path of the perturbed run",
+        "share_within_1_cell": "share of the baseline path cells within one cell of a perturbed path (equal-cost "
+        "alternatives on uniform land-cover blocks swap easily)",
+        "share_in_corridors": "share of the baseline path cells inside the perturbed run's corridors",
         "pct": "every weight x U(1 - pct/100, 1 + pct/100); factors f -> 1 + (f - 1) u",
     }
     return t

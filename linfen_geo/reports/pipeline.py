@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linfen_geo.layer_catalog.core import Catalog, get_catalog
+from linfen_geo.reports.pattern import step_pattern
 from linfen_geo.reports.writers import OutputDir, to_markdown
 
 __all__ = ["STEPS", "run_all"]
@@ -368,6 +369,7 @@ STEPS: list[tuple[str, Callable[[Catalog, OutputDir], str]]] = [
     ("overlap", step_overlap),
     ("indicators", step_indicators),
     ("greening", step_greening),
+    ("pattern", step_pattern),
     ("siting", step_siting),
     ("map", step_map),
     ("gpkg", step_gpkg),
