@@ -137,7 +137,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         pairwise_within,
     )
     from linfen_geo.analysis.siting import SitingReport, check_siting  # noqa: F401
-    from linfen_geo.pattern import security_pattern  # noqa: F401
     from linfen_geo.analysis.zonal import tabulate_classes  # noqa: F401
     from linfen_geo.crs import (  # noqa: F401
         AREA_CRS,
@@ -168,6 +167,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         use_plan,
     )
     from linfen_geo.layer_catalog.roads import use_osm_roads, use_roads_from_osm  # noqa: F401
+    from linfen_geo.pattern import security_pattern  # noqa: F401
     from linfen_geo.plan.loader import load_plan  # noqa: F401
     from linfen_geo.reports.gpkg import to_gpkg  # noqa: F401
     from linfen_geo.units import M2_PER_MU, add_area_columns, convert_area  # noqa: F401

@@ -64,7 +64,7 @@ def syn():
 
 # ------------------------------------------------------------------ the known answer
 def test_two_sources_from_the_forest_blocks(syn):
-    ls, res = syn
+    _, res = syn
     st = res.tables["sources"]
     assert st["kind"].tolist() == ["core", "core"] and st["kept"].all()
     ids = np.asarray(res.rasters["sources"].values)
@@ -127,7 +127,7 @@ def test_weights_are_read_from_the_plan_file(tmp_path, syn):
 
 
 @pytest.mark.parametrize(
-    "change, what",
+    ("change", "what"),
     [
         ({"class_resistance": {**PLAN.pattern.class_resistance, "cropland": 80.0}}, "lcd"),
         ({"slope": dataclasses.replace(PLAN.pattern.slope, factors=(2.0, 2.0, 2.0, 2.0))}, "lcd"),
@@ -138,7 +138,15 @@ def test_weights_are_read_from_the_plan_file(tmp_path, syn):
         ({"pinch_share": 0.2}, "pinch"),
         ({"dispersal_distance_m": 2000.0}, "dpc"),
         ({"mspa_edge_width_m": 2000.0}, "source_area"),
-        ({"penalties": {**PLAN.pattern.penalties, "mines": dataclasses.replace(PLAN.pattern.penalties["mines"], on_factor=200.0)}}, "mines"),
+        (
+            {
+                "penalties": {
+                    **PLAN.pattern.penalties,
+                    "mines": dataclasses.replace(PLAN.pattern.penalties["mines"], on_factor=200.0),
+                }
+            },
+            "mines",
+        ),
     ],
 )
 def test_a_changed_weight_changes_the_result(syn, change, what):
@@ -164,7 +172,7 @@ def test_min_core_area_and_bad_weights_are_refused():
 
     with pytest.raises(InputError, match="source"):
         synthetic(dataclasses.replace(W, min_core_area_km2=1e6))
-    with pytest.raises(PlanError, match="pattern.slope"):
+    with pytest.raises(PlanError, match=r"pattern\.slope"):
         synthetic(dataclasses.replace(W, slope=dataclasses.replace(W.slope, factors=(1.0,))))
 
 

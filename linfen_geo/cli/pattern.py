@@ -64,7 +64,9 @@ def cmd_pattern(args: argparse.Namespace, catalog: Any = None) -> int:
         _log(n)
     for v in res.answers.values():
         _log(v["en"])
-    _log(f"{len(paths)} files in {args.out} ({time.perf_counter() - t0:.1f} s); current map: {args.out}/current_map.png")
+    _log(
+        f"{len(paths)} files in {args.out} ({time.perf_counter() - t0:.1f} s); current map: {args.out}/current_map.png"
+    )
     return 0
 
 
@@ -88,7 +90,9 @@ def add_pattern_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"class scheme of --landcover ({', '.join(class_schemes())}); default: read from the file",
     )
     s.add_argument("--dem", metavar="PATH", help="your DEM (metres)")
-    s.add_argument("--sensitivity", type=float, metavar="N", help="perturb every weight by +-N %% (default: the plan's)")
+    s.add_argument(
+        "--sensitivity", type=float, metavar="N", help="perturb every weight by +-N %% (default: the plan's)"
+    )
     s.add_argument("--seed", type=int, metavar="S", help="seed of the sensitivity runs (default: the plan's)")
     s.add_argument("--force", action="store_true", help="replace existing files not written by linfen-geo")
     s.set_defaults(func=cmd_pattern)

@@ -60,11 +60,17 @@ def plan_corridor_share(ls: Landscape, links: Any, current: np.ndarray, covered_
             continue
         zone = shapely.union_all(layer.geometry.values)
         inside = covered_length(lines, zone) if len(lines) else np.zeros(0)
-        per[f"inside_{mode}_share"] = np.where(per["path_km"] > 0, inside / 1000 / per["path_km"].replace(0, np.nan), 0.0)
+        per[f"inside_{mode}_share"] = np.where(
+            per["path_km"] > 0, inside / 1000 / per["path_km"].replace(0, np.nan), 0.0
+        )
         best = []
-        ids = layer["corridor_id"].astype(str).to_numpy() if "corridor_id" in layer else np.arange(len(layer)).astype(str)
+        ids = (
+            layer["corridor_id"].astype(str).to_numpy() if "corridor_id" in layer else np.arange(len(layer)).astype(str)
+        )
         if len(lines):
-            each = shapely.length(shapely.intersection(lines[:, None], np.asarray(layer.geometry.values, dtype=object)[None, :]))
+            each = shapely.length(
+                shapely.intersection(lines[:, None], np.asarray(layer.geometry.values, dtype=object)[None, :])
+            )
             best = np.where(each.max(axis=1) > 0, ids[np.argmax(each, axis=1)], "")
         per[f"best_{mode}_corridor"] = best
         mask = rasterize(layer.geometry, ls) & ls.valid

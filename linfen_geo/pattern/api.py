@@ -26,7 +26,16 @@ __all__ = ["INPUT_LAYERS", "PatternResult", "run_pattern", "security_pattern"]
 INPUT_LAYERS = ("reserves", "corridors", "corridors_terrain", "corridor_roads", "railways", "coal_mines", "mines",
                 "redlines", "barriers", "counties")  # fmt: skip
 #: layers whose illustrative status flags outputs resting on them
-FLAG_LAYERS = ("mines", "redlines", "reserves", "corridors", "corridors_terrain", "corridor_roads", "railways", "barriers")
+FLAG_LAYERS = (
+    "mines",
+    "redlines",
+    "reserves",
+    "corridors",
+    "corridors_terrain",
+    "corridor_roads",
+    "railways",
+    "barriers",
+)
 
 
 @dataclass
@@ -92,7 +101,9 @@ def _notes(ls: Landscape, illustrative: list[str], w: Any) -> list[str]:
     return notes
 
 
-def run_pattern(ls: Landscape, w: Any, *, sensitivity_pct: float | None = None, seed: int | None = None) -> PatternResult:
+def run_pattern(
+    ls: Landscape, w: Any, *, sensitivity_pct: float | None = None, seed: int | None = None
+) -> PatternResult:
     """The pattern on a prepared :class:`Landscape` with the ``[pattern]`` weights ``w`` (pure).
 
     Examples
@@ -126,7 +137,8 @@ def run_pattern(ls: Landscape, w: Any, *, sensitivity_pct: float | None = None, 
     links = nw.links.copy()
     links["through"] = links["through"].map(lambda v: ",".join(map(str, v)))
     links = gpd.GeoDataFrame(
-        links, geometry=[path_line(nw.net.paths[int(a), int(b)], ls.transform) for a, b in links[["a", "b"]].values],
+        links,
+        geometry=[path_line(nw.net.paths[int(a), int(b)], ls.transform) for a, b in links[["a", "b"]].values],
         crs=ls.crs,
     )
     links.attrs["definitions"] = nw.links.attrs.get("definitions", {})

@@ -214,7 +214,9 @@ def landscape(
     common = common_classes(landcover, class_names, class_maps, scheme)
     lc = _on_grid(common, transform, (h, w), categorical=True).astype(np.uint8)
     z = _on_grid(dem, transform, (h, w), categorical=False).astype("float64")
-    ls = Landscape(lc, list(class_names), np.zeros((h, w), bool), np.zeros((h, w)), np.zeros((h, w)), transform, WORK_CRS)
+    ls = Landscape(
+        lc, list(class_names), np.zeros((h, w), bool), np.zeros((h, w)), np.zeros((h, w)), transform, WORK_CRS
+    )
     inside = rasterize(area.geometry, ls)
     if not inside.any():
         raise InputError("the study area covers no cell of the pattern grid")

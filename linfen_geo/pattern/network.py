@@ -135,14 +135,14 @@ def corridor_links(ls: Landscape, resistance: np.ndarray, ids: np.ndarray, w: An
     # per link: peak corridor current outside the sources, and the corridor's own effective resistance
     r_corr = []
     for rec in links.itertuples():
-        r_corr.append(corridor_resistance_ohm(_corridor_resistance(net, rec.a, rec.b, net.width), net.ids, rec.a, rec.b))
+        r_corr.append(
+            corridor_resistance_ohm(_corridor_resistance(net, rec.a, rec.b, net.width), net.ids, rec.a, rec.b)
+        )
     links["r_corridor"] = r_corr
     from scipy import ndimage as ndi
 
     lab = np.where((link_of_cell >= 0) & (ids == 0), link_of_cell + 1, 0)
-    links["pinch_current"] = (
-        ndi.maximum(pinch, labels=lab, index=np.arange(1, len(links) + 1)) if len(links) else []
-    )
+    links["pinch_current"] = ndi.maximum(pinch, labels=lab, index=np.arange(1, len(links) + 1)) if len(links) else []
     # barrier score: restored disks get the mean restored resistance of the study area
     r_rest = float(np.nanmean(restored))
     best_score, per = barrier_improvement(net, list(w.barrier_radii_m), restored_resistance=r_rest)
@@ -152,7 +152,11 @@ def corridor_links(ls: Landscape, resistance: np.ndarray, ids: np.ndarray, w: An
     # cumulative current between the linked sources (full grid)
     pairs = [(int(a), int(b)) for a, b in links[["a", "b"]].itertuples(index=False)]
     cp = circuit_pairwise(da, ids, include_pairs=pairs, focal_on_nodata="disconnected")
-    lookup = {(int(cp.ids[i]), int(cp.ids[j])): float(cp.resistance[i, j]) for i in range(len(cp.ids)) for j in range(len(cp.ids))}
+    lookup = {
+        (int(cp.ids[i]), int(cp.ids[j])): float(cp.resistance[i, j])
+        for i in range(len(cp.ids))
+        for j in range(len(cp.ids))
+    }
     links["r_eff"] = [lookup.get(p, -1.0) for p in pairs]
     current = np.where(ls.valid, cp.cumulative_current, np.nan)
     links.attrs["definitions"] = {

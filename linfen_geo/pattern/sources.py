@@ -152,9 +152,7 @@ def find_sources(ls: Landscape, w: Any) -> Sources:
     ids = np.where(ls.valid, ids, 0)
     uniq = np.unique(ids[ids > 0])
     if len(uniq) < 2:
-        raise InputError(
-            f"only {len(uniq)} source(s): lower [pattern] min_core_area_km2 or check the habitat classes"
-        )
+        raise InputError(f"only {len(uniq)} source(s): lower [pattern] min_core_area_km2 or check the habitat classes")
     area = np.bincount(ids.ravel(), minlength=uniq.max() + 1)[uniq] * cell_km2
     core_km2 = np.bincount(ids[lab > 0].ravel(), minlength=uniq.max() + 1)[uniq] * cell_km2
     d = edge_distances(ids, uniq, ls.cellsize)
@@ -163,7 +161,11 @@ def find_sources(ls: Landscape, w: Any) -> Sources:
     )
     rows = []
     for k, s in enumerate(uniq.tolist()):
-        r = info[s - 1] if s <= nr else {"reserve": "", "name_zh": f"核心区 {s}", "name_en": f"MSPA core {s}", "status": "model"}
+        r = (
+            info[s - 1]
+            if s <= nr
+            else {"reserve": "", "name_zh": f"核心区 {s}", "name_en": f"MSPA core {s}", "status": "model"}
+        )
         rows.append({"source_id": s, "kind": "reserve" if s <= nr else "core", **r,
                      "area_km2": float(area[k]), "core_km2": float(core_km2[k])})  # fmt: skip
     table = pd.DataFrame(rows).join(dpc.reset_index(drop=True))

@@ -172,4 +172,9 @@ def step_pattern(cat: Any, out: OutputDir) -> str:
     res = security_pattern(catalog=cat)
     paths = write_pattern(res, out)
     md = pattern_markdown(res, level=2, prefix="pattern/")
-    return md + "\nFiles in `pattern/`: " + ", ".join(f"`{p.name}`" for p in paths) + ".\n\n![current map](pattern/current_map.png)\n"
+    return (
+        md
+        + "\nFiles in `pattern/`: "
+        + ", ".join(f"`{p.name}`" for p in paths)
+        + ".\n\n![current map](pattern/current_map.png)\n"
+    )

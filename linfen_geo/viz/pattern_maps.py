@@ -91,7 +91,9 @@ def plot_current(res: PatternResult, *, dpi: int = 150) -> Figure:
     ax.set_facecolor("#202020")
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title("生态安全格局：累积电流与规划廊道\nEcological security pattern: cumulative current and the plan's corridors")
+    ax.set_title(
+        "生态安全格局：累积电流与规划廊道\nEcological security pattern: cumulative current and the plan's corridors"
+    )
     add_map_furniture(ax, legend_handles=handles)
     _notes(fig, res)
     return fig
