@@ -155,6 +155,7 @@ def find_sources(ls: Landscape, w: Any) -> Sources:
         raise InputError(f"only {len(uniq)} source(s): lower [pattern] min_core_area_km2 or check the habitat classes")
     area = np.bincount(ids.ravel(), minlength=uniq.max() + 1)[uniq] * cell_km2
     core_km2 = np.bincount(ids[lab > 0].ravel(), minlength=uniq.max() + 1)[uniq] * cell_km2
+    reserve_km2 = np.bincount(res_ids.ravel(), minlength=uniq.max() + 1)[uniq] * cell_km2
     d = edge_distances(ids, uniq, ls.cellsize)
     dpc = patch_importance(
         area, d, metric="PC", distance=w.dispersal_distance_m, probability=w.dispersal_probability, ids=uniq
@@ -167,7 +168,7 @@ def find_sources(ls: Landscape, w: Any) -> Sources:
             else {"reserve": "", "name_zh": f"核心区 {s}", "name_en": f"MSPA core {s}", "status": "model"}
         )
         rows.append({"source_id": s, "kind": "reserve" if s <= nr else "core", **r,
-                     "area_km2": float(area[k]), "core_km2": float(core_km2[k])})  # fmt: skip
+                     "area_km2": float(area[k]), "core_km2": float(core_km2[k]), "reserve_km2": float(reserve_km2[k])})  # fmt: skip
     table = pd.DataFrame(rows).join(dpc.reset_index(drop=True))
     table["dpc_rank"] = table["dPC"].rank(ascending=False, method="min").astype(int)
     table["kept"] = (table["kind"] == "reserve") | (table["dPC"] >= w.source_min_dpc)
@@ -178,6 +179,8 @@ def find_sources(ls: Landscape, w: Any) -> Sources:
     table.attrs["definitions"] = {
         "area_km2": "cells of the source x cell area (km2, EPSG:4546 grid)",
         "core_km2": "MSPA core cells in the source (km2)",
+        "reserve_km2": "cells of the nature reserve itself (km2); a reserve's source also holds the MSPA core "
+        "patches overlapping it (joined to the reserve of largest overlap)",
         "dPC": "importance for the probability of connectivity (%), area attribute, edge-to-edge Euclidean distance",
         "kept": "a source of the pattern: a nature reserve, or dPC >= [pattern] source_min_dpc",
     }

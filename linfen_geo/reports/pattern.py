@@ -119,7 +119,7 @@ def pattern_markdown(res: Any, files: list[str] | None = None, *, level: int = 2
     links = t["links"][["link_id", "a", "b", "rank", "level", "g", "lcd", "path_length", "r_eff", "r_corridor"]]
     mines = t["mines"].head(10)[["rank", "kind", "id", "county", "status", "dR_pct", "barrier_score", "barriers",
                                  "corridors", "redlines", "why"]]  # fmt: skip
-    src = t["sources"][["source_id", "kind", "name_zh", "area_km2", "dPC", "dpc_rank", "kept"]]
+    src = t["sources"][["source_id", "kind", "name_zh", "area_km2", "reserve_km2", "dPC", "dpc_rank", "kept"]]
     lines = [
         f"{h} Ecological security pattern 生态安全格局",
         "",
