@@ -390,10 +390,17 @@ def _transitions(skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, c
     seeds[ys, xs] = cls[lab[ys, xs]]
     if ew == 1:
         # a boundary pixel between a loop / bridge and the core (4-neighbour of both) is a crossing too
-        core4 = ndi.binary_dilation(klab > 0, _S4)
-        for code, val in ((65, 1), (33, 2)):
-            cross = boundary & core4 & ndi.binary_dilation(cc == code, _S4)
-            seeds[cross] = np.maximum(seeds[cross], val)
+        by, bx = np.nonzero(boundary)
+        h, w = fg.shape
+        near_core = np.zeros(len(by), bool)
+        near = np.zeros(len(by), np.uint8)
+        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            yy, xx = np.clip(by + dy, 0, h - 1), np.clip(bx + dx, 0, w - 1)
+            near_core |= klab[yy, xx] > 0
+            v = cc[yy, xx]
+            near = np.maximum(near, np.where(v == 33, 2, np.where(v == 65, 1, 0)).astype(np.uint8))
+        cross = near_core & (near > 0)
+        seeds[by[cross], bx[cross]] = np.maximum(seeds[by[cross], bx[cross]], near[cross])
     if ew > 1:
         y, x = np.mgrid[-ew : ew + 1, -ew : ew + 1]
         seeds = ndi.grey_dilation(seeds, footprint=(x * x + y * y) <= (ew - 0.5) ** 2)
