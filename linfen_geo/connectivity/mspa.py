@@ -240,6 +240,13 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     touch = codes == 1
     touch[0, 0] = touch[0, -1] = touch[-1, 0] = touch[-1, -1] = True
     holes = _holes(~core, _S4, touch=touch)
+    # ... and where it runs along the bottom / right border for more than 1 pixel (the outside core is
+    # only 1 pixel deep there)
+    lab, n = ndi.label(holes, _S4)
+    if n:
+        wide = (np.bincount(lab[-1], minlength=n + 1) > 1) | (np.bincount(lab[:, -1], minlength=n + 1) > 1)
+        wide[0] = False
+        holes &= ~wide[lab]
     return core, opened, holes
 
 
