@@ -240,13 +240,17 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     touch = codes == 1
     touch[0, 0] = touch[0, -1] = touch[-1, 0] = touch[-1, -1] = True
     holes = _holes(~core, _S4, touch=touch)
-    # ... and where it runs along the bottom / right border for more than 1 pixel (the outside core is
-    # only 1 pixel deep there)
+    # ... and where the outside core (2 pixels deep above / left, 1 below / right) has a gap in front of it
     lab, n = ndi.label(holes, _S4)
     if n:
-        wide = (np.bincount(lab[-1], minlength=n + 1) > 1) | (np.bincount(lab[:, -1], minlength=n + 1) > 1)
-        wide[0] = False
-        holes &= ~wide[lab]
+        leak = np.zeros(n + 1, bool)
+        oc = core_ext
+        leak[lab[0][~(oc[p - 1, p : p + w] | oc[p - 2, p : p + w])]] = True
+        leak[lab[:, 0][~(oc[p : p + h, p - 1] | oc[p : p + h, p - 2])]] = True
+        leak[lab[-1][~oc[p + h, p : p + w]]] = True
+        leak[lab[:, -1][~oc[p : p + h, p + w]]] = True
+        leak[0] = False
+        holes &= ~leak[lab]
     return core, opened, holes
 
 
