@@ -169,15 +169,14 @@ def _island_rings(
 def _openings(mask: np.ndarray) -> np.ndarray:
     """Enclosed background: 4-connected components of ``mask`` not open to the outside of the map.
 
-    As in GTB, the outside seals a component touching the top or left map border along at most 2 pixels
-    and the bottom or right border along at most 1 pixel (the outside is foreground 2 pixels deep above /
-    left and 1 pixel below / right); a component on a map corner is open.
+    As in GTB (measured), the outside seals a component touching a map border along at most 2 pixels; a
+    component on a map corner is open.
     """
     lab, n = ndi.label(mask, _S4)
     if n == 0:
         return np.zeros_like(mask)
     open_ = np.zeros(n + 1, bool)
-    for line, limit in ((lab[0], 2), (lab[:, 0], 2), (lab[-1], 1), (lab[:, -1], 1)):
+    for line, limit in ((lab[0], 2), (lab[:, 0], 2), (lab[-1], 2), (lab[:, -1], 2)):
         open_ |= np.bincount(line, minlength=n + 1) > limit
     open_[[lab[0, 0], lab[0, -1], lab[-1, 0], lab[-1, -1]]] = True
     open_[0] = True
