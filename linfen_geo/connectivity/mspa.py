@@ -143,27 +143,29 @@ def _holes(mask: np.ndarray, structure: np.ndarray, touch: np.ndarray | None = N
     return ~border[lab]
 
 
-def _island_rings(
-    core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray, ew: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Core islands (core components lying inside a hole of another core) and the pixels within their disk.
+def _island_rings(core: np.ndarray, klab: np.ndarray, holes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarray]:
+    """Core inside a hole of the core (internal core) and the pixels within the disk of core islands.
 
-    The boundary of such an island faces the hole from outside: it is an (internal) edge, not a perforation.
+    An island is an 8-connected core component whose 4-neighbours outside it all lie in holes; its boundary
+    faces the hole from outside: an (internal) edge, not a perforation. Internal core is the same test on
+    4-connected core components (a core pixel touching the enclosing core only diagonally is internal).
     """
     none = np.zeros(core.shape, bool)
-    if nk == 0 or not holes.any():
+    if not holes.any():
         return none, none
-    # core components with a 4-neighbour outside every hole of the core
-    touch = ndi.binary_dilation(~core & ~holes, _S4) & core
-    outside = np.zeros(nk + 1, bool)
-    outside[klab[touch]] = True
-    outside[klab[0]] = outside[klab[-1]] = outside[klab[:, 0]] = outside[klab[:, -1]] = True  # on the map border
-    island = ~outside
-    island[0] = False
-    if not island.any():
-        return none, none
-    islands = island[klab]
-    return islands, _dilate_disk(islands, ew)
+    touch = ndi.binary_dilation(~core & ~holes, _S4) & core  # core pixels with a 4-neighbour outside the holes
+
+    def inside(lab: np.ndarray, n: int) -> np.ndarray:
+        outside = np.zeros(n + 1, bool)
+        outside[lab[touch]] = True
+        outside[lab[0]] = outside[lab[-1]] = outside[lab[:, 0]] = outside[lab[:, -1]] = True  # on the map border
+        outside[0] = True
+        return ~outside[lab]
+
+    islands = inside(klab, int(klab.max()))
+    lab4, n4 = ndi.label(core, _S4)
+    internal = inside(lab4, n4)
+    return internal, (_dilate_disk(islands, ew) if islands.any() else none)
 
 
 def _openings(mask: np.ndarray) -> np.ndarray:
@@ -431,8 +433,8 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     has_core[0] = False
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
-    klab, nk = ndi.label(core, _S8)
-    core_islands, island_rings = _island_rings(core, klab, nk, core_holes, ew)
+    klab, _ = ndi.label(core, _S8)
+    core_islands, island_rings = _island_rings(core, klab, core_holes, ew)
     perforation = boundary & core_holes & ~island_rings
     conn = fg & ~opened & ~islet
     out = np.zeros(codes.shape, np.uint8)
