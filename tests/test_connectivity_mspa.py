@@ -25,20 +25,22 @@ EXACT_SETS = {
     "core": (17, 117),
     "missing": (129,),
     "foreground": tuple(c for c in MSPA_CLASSES if c not in (0, 100, 129, 220)),
+    "perforation": (5, 37, 69, 105, 137, 169),
+    "internal": tuple(c for c in MSPA_CLASSES if 100 < c < 200 and c != 129),
+    "core-opening": (100,),
 }
 # ... and, on the stored cases without missing data, also these.
 EXACT_SETS_NO_MISSING = {
     "islet": (9, 109),
     "edge+perforation (incl. loops/bridges in them)": (3, 5, 35, 37, 67, 69, 103, 105, 135, 137, 167, 169),
-    "perforation": (5, 37, 69, 105, 137, 169),
     "connector": (1, 33, 65, 101, 133, 165),
-    "core-opening": (100,),
+    "opening": (100, 220),
 }
 # Stored cases not yet pixel-exact: measured number of differing pixels (a regression guard: may only go
 # down). The differences are in the loop / bridge / branch split of connectors and in which boundary pixels
 # are loops / bridges "in edge"; with missing data also in islets, boundary and openings next to missing pixels.
 NOT_EXACT: dict[str, int] = {
-    "s0_ew1": 66,
+    "s0_ew1": 64,
     "s1_ew1_miss": 189,
     "s2_ew2": 351,
     "s3_ew2_miss": 739,
@@ -47,7 +49,7 @@ NOT_EXACT: dict[str, int] = {
     "s6_ew1_noint": 164,
     "s7_ew1_framed": 58,
     "s8_ew2_framed_miss": 302,
-    "s9_ew4": 591,
+    "s9_ew4": 589,
 }
 
 
@@ -107,6 +109,7 @@ def test_live_against_landschaft():
         ref = np.asarray(ls.mspa(a, edge_width=ew))
         got = mspa(a, edge_width=ew)
         sets = dict(EXACT_SETS, **(EXACT_SETS_NO_MISSING if not miss else {}))
+        sets.pop("opening", None)  # a 1-2 pixel background notch on a map corner can differ
         for what, codes in sets.items():
             assert (np.isin(got, codes) == np.isin(ref, codes)).all(), what
 

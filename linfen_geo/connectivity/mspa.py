@@ -143,41 +143,42 @@ def _holes(mask: np.ndarray, structure: np.ndarray, touch: np.ndarray | None = N
     return ~border[lab]
 
 
-def _island_rings(
-    core: np.ndarray, klab: np.ndarray, nk: int, holes: np.ndarray, ew: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Core islands (core components lying inside a hole of another core) and the pixels within their disk.
+def _island_rings(core: np.ndarray, klab: np.ndarray, holes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarray]:
+    """Core inside a hole of the core (internal core) and the pixels within the disk of core islands.
 
-    The boundary of such an island faces the hole from outside: it is an (internal) edge, not a perforation.
+    An island is an 8-connected core component whose 4-neighbours outside it all lie in holes; its boundary
+    faces the hole from outside: an (internal) edge, not a perforation. Internal core is the same test on
+    4-connected core components (a core pixel touching the enclosing core only diagonally is internal).
     """
     none = np.zeros(core.shape, bool)
-    if nk == 0 or not holes.any():
+    if not holes.any():
         return none, none
-    # core components with a 4-neighbour outside every hole of the core
-    touch = ndi.binary_dilation(~core & ~holes, _S4) & core
-    outside = np.zeros(nk + 1, bool)
-    outside[klab[touch]] = True
-    outside[klab[0]] = outside[klab[-1]] = outside[klab[:, 0]] = outside[klab[:, -1]] = True  # on the map border
-    island = ~outside
-    island[0] = False
-    if not island.any():
-        return none, none
-    islands = island[klab]
-    return islands, _dilate_disk(islands, ew)
+    touch = ndi.binary_dilation(~core & ~holes, _S4) & core  # core pixels with a 4-neighbour outside the holes
+
+    def inside(lab: np.ndarray, n: int) -> np.ndarray:
+        outside = np.zeros(n + 1, bool)
+        outside[lab[touch]] = True
+        outside[lab[0]] = outside[lab[-1]] = outside[lab[:, 0]] = outside[lab[:, -1]] = True  # on the map border
+        outside[0] = True
+        return ~outside[lab]
+
+    islands = inside(klab, int(klab.max()))
+    lab4, n4 = ndi.label(core, _S4)
+    internal = inside(lab4, n4)
+    return internal, (_dilate_disk(islands, ew) if islands.any() else none)
 
 
 def _openings(mask: np.ndarray) -> np.ndarray:
     """Enclosed background: 4-connected components of ``mask`` not open to the outside of the map.
 
-    As in GTB, the outside seals a component touching the top or left map border along at most 2 pixels
-    and the bottom or right border along at most 1 pixel (the outside is foreground 2 pixels deep above /
-    left and 1 pixel below / right); a component on a map corner is open.
+    As in GTB (measured), the outside seals a component touching a map border along at most 2 pixels; a
+    component on a map corner is open.
     """
     lab, n = ndi.label(mask, _S4)
     if n == 0:
         return np.zeros_like(mask)
     open_ = np.zeros(n + 1, bool)
-    for line, limit in ((lab[0], 2), (lab[:, 0], 2), (lab[-1], 1), (lab[:, -1], 1)):
+    for line, limit in ((lab[0], 2), (lab[:, 0], 2), (lab[-1], 2), (lab[:, -1], 2)):
         open_ |= np.bincount(line, minlength=n + 1) > limit
     open_[[lab[0, 0], lab[0, -1], lab[-1, 0], lab[-1, -1]]] = True
     open_[0] = True
@@ -240,6 +241,17 @@ def _core_and_opening(codes: np.ndarray, ew: int) -> tuple[np.ndarray, np.ndarra
     touch = codes == 1
     touch[0, 0] = touch[0, -1] = touch[-1, 0] = touch[-1, -1] = True
     holes = _holes(~core, _S4, touch=touch)
+    # ... and where the outside core (2 pixels deep above / left, 1 below / right) has a gap in front of it
+    lab, n = ndi.label(holes, _S4)
+    if n:
+        leak = np.zeros(n + 1, bool)
+        oc = core_ext
+        leak[lab[0][~(oc[p - 1, p : p + w] | oc[p - 2, p : p + w])]] = True
+        leak[lab[:, 0][~(oc[p : p + h, p - 1] | oc[p : p + h, p - 2])]] = True
+        leak[lab[-1][~oc[p + h, p : p + w]]] = True
+        leak[lab[:, -1][~oc[p : p + h, p + w]]] = True
+        leak[0] = False
+        holes &= ~leak[lab]
     return core, opened, holes
 
 
@@ -390,10 +402,17 @@ def _transitions(skeleton: np.ndarray, klab: np.ndarray, boundary: np.ndarray, c
     seeds[ys, xs] = cls[lab[ys, xs]]
     if ew == 1:
         # a boundary pixel between a loop / bridge and the core (4-neighbour of both) is a crossing too
-        core4 = ndi.binary_dilation(klab > 0, _S4)
-        for code, val in ((65, 1), (33, 2)):
-            cross = boundary & core4 & ndi.binary_dilation(cc == code, _S4)
-            seeds[cross] = np.maximum(seeds[cross], val)
+        by, bx = np.nonzero(boundary)
+        h, w = fg.shape
+        near_core = np.zeros(len(by), bool)
+        near = np.zeros(len(by), np.uint8)
+        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            yy, xx = np.clip(by + dy, 0, h - 1), np.clip(bx + dx, 0, w - 1)
+            near_core |= klab[yy, xx] > 0
+            v = cc[yy, xx]
+            near = np.maximum(near, np.where(v == 33, 2, np.where(v == 65, 1, 0)).astype(np.uint8))
+        cross = near_core & (near > 0)
+        seeds[by[cross], bx[cross]] = np.maximum(seeds[by[cross], bx[cross]], near[cross])
     if ew > 1:
         y, x = np.mgrid[-ew : ew + 1, -ew : ew + 1]
         seeds = ndi.grey_dilation(seeds, footprint=(x * x + y * y) <= (ew - 0.5) ** 2)
@@ -414,8 +433,8 @@ def _mspa_codes(codes: np.ndarray, ew: int, intext: bool) -> np.ndarray:
     has_core[0] = False
     islet = fg & ~has_core[lab]
     boundary = opened & ~core
-    klab, nk = ndi.label(core, _S8)
-    core_islands, island_rings = _island_rings(core, klab, nk, core_holes, ew)
+    klab, _ = ndi.label(core, _S8)
+    core_islands, island_rings = _island_rings(core, klab, core_holes, ew)
     perforation = boundary & core_holes & ~island_rings
     conn = fg & ~opened & ~islet
     out = np.zeros(codes.shape, np.uint8)
