@@ -189,7 +189,9 @@ def sentences(share: Any, per_link: Any, pairs: Any, mines: Any, barriers: Any, 
     """One sentence per answer, ``{key: {"zh": ..., "en": ...}}``, computed from the tables."""
     out: dict[str, dict[str, str]] = {}
     if len(share):
-        s = share.set_index("mode")
+        main = share[share["variant"] == "plan weights"] if "variant" in share else share
+        alt = share[share["variant"] != "plan weights"] if "variant" in share else share.iloc[:0]
+        s = main.set_index("mode")
         b = s.loc["buffer"] if "buffer" in s.index else None
         tr = s.loc["terrain"] if "terrain" in s.index else None
         unc = per_link[~per_link["covered"]]
@@ -208,6 +210,18 @@ def sentences(share: Any, per_link: Any, pairs: Any, mines: Any, barriers: Any, 
             "zh": "模拟的生态廊道网络中，" + "；".join(parts_zh) + f"位于规划的四条廊道内；未被任何规划廊道覆盖的模拟廊道："
             f"{ul}（{len(unc)}/{len(per_link)}条）。",
         }  # fmt: skip
+        if len(alt):
+            a = alt.set_index("mode")["length_share"]
+            out["plan_corridors"]["en"] += (
+                " Without the resistance penalty on the corridor roads themselves, "
+                + ", ".join(f"{v:.1%} ({m})" for m, v in a.items())
+                + " of the path length would lie inside."
+            )
+            out["plan_corridors"]["zh"] += (
+                "若不对廊道所沿道路本身设阻力惩罚，路径长度的"
+                + "、".join(f"{v:.1%}（{'缓冲区' if m == 'buffer' else '地形'}）" for m, v in a.items())
+                + "位于规划廊道内。"
+            )
     if len(pairs):
         best, worst = pairs.iloc[0], pairs.iloc[-1]
         out["reserves"] = {

@@ -101,6 +101,38 @@ def _notes(ls: Landscape, illustrative: list[str], w: Any) -> list[str]:
     return notes
 
 
+def _without_road_penalty(ls: Landscape, w: Any, ids: np.ndarray, share: Any) -> Any:
+    """Add the path-length share of a run without the penalties of the corridor roads (the plan corridors' axes).
+
+    The plan corridors are buffers of the corridor roads, which the resistance raises: this variant shows how much
+    of the low share is that penalty. Current is not recomputed (``current_share`` NaN).
+    """
+    import dataclasses
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from linfen_geo.connectivity import corridor_network
+    from linfen_geo.pattern.answers import plan_corridor_share
+    from linfen_geo.pattern.network import path_line
+    from linfen_geo.pattern.resistance import resistance_surface
+
+    roads = {k for k, p in w.penalties.items() if p.layer == "corridor_roads"}
+    share = share.assign(variant="plan weights")
+    if not roads:
+        return share
+    w2 = dataclasses.replace(w, penalties={k: p for k, p in w.penalties.items() if k not in roads})
+    r2, _ = resistance_surface(ls, w2)
+    net = corridor_network(ls.like(r2, "resistance"), ids, width=w2.corridor_width_cost)
+    kept = net.links[~net.links["dropped"]].reset_index(drop=True).assign(link_id=lambda d: d.index, rank=0, level="")
+    lines = [path_line(net.paths[int(a), int(b)], ls.transform) for a, b in kept[["a", "b"]].values]
+    s2, _ = plan_corridor_share(ls, gpd.GeoDataFrame(kept, geometry=lines, crs=ls.crs), np.full(ls.shape, np.nan), 0.5)
+    s2 = s2.assign(variant=f"without the corridor-road penalty ({', '.join(sorted(roads))})", current_share=np.nan)
+    out = pd.concat([share, s2], ignore_index=True)
+    out.attrs = share.attrs
+    return out
+
+
 def run_pattern(
     ls: Landscape, w: Any, *, sensitivity_pct: float | None = None, seed: int | None = None
 ) -> PatternResult:
@@ -150,6 +182,7 @@ def run_pattern(
     from linfen_geo.pattern.answers import barrier_comparison, plan_corridor_share, reserve_pairs, sentences
 
     share, per_link = plan_corridor_share(ls, links, nw.current, w.covered_min_share)
+    share = _without_road_penalty(ls, w, src.ids, share)
     pairs = reserve_pairs(ls, res)
     barriers = barrier_comparison(ls, src.ids, links, nw.current, res)
     tm["answers"] = time.perf_counter() - t0
