@@ -83,7 +83,7 @@ def _notes(ls: Landscape, illustrative: list[str], w: Any) -> list[str]:
     if lc_m > 2 * ls.cellsize:
         notes.append(
             f"COARSE 粗分辨率: the land cover ({ls.meta.get('landcover_title')}) has ~{lc_m / 1000:.1f} km cells on a "
-            f"{ls.cellsize / 1000:g} km analysis grid: MSPA cores, sources and corridors follow {lc_m / 1000:.0f} km "
+            f"{ls.cellsize / 1000:g} km analysis grid: MSPA cores, sources and corridors follow these "
             "blocks. 土地覆被约5千米，MSPA核心区与源地仅为粗略结果。A finer raster needs `linfen-geo data import "
             "PATH --kind landcover --classes worldcover` (ESA WorldCover 10 m or CLCD 30 m), then "
             "`linfen-geo pattern --landcover PATH`."

@@ -54,8 +54,9 @@ def _prepared(name: str, df: pd.DataFrame, res: Any) -> pd.DataFrame:
     return out
 
 
-def _write_tif(da: Any, tmp: Path) -> None:
-    da.rio.to_raster(tmp, driver="GTiff", compress="deflate")
+def _write_tif(da: Any, tmp: Path, notes: list[str]) -> None:
+    tags = {"notes": " | ".join(notes), "crs_name": WORK_CRS_NAME, "written_by": "linfen_geo pattern"}
+    da.rio.to_raster(tmp, driver="GTiff", compress="deflate", tags=tags)
 
 
 def _write_gpkg(layers: dict[str, Any], tmp: Path) -> None:
@@ -90,7 +91,7 @@ def write_pattern(res: Any, out_dir: str | os.PathLike[str] | OutputDir, *, pref
     paths: list[Path] = []
     for name in RASTERS:
         da = res.rasters[name]
-        paths.append(out.write(f"{prefix}{name}.tif", lambda tmp, da=da: _write_tif(da, tmp)))
+        paths.append(out.write(f"{prefix}{name}.tif", lambda tmp, da=da: _write_tif(da, tmp, res.notes)))
     paths.append(out.write(f"{prefix}pattern.gpkg", lambda tmp: _write_gpkg(res.layers, tmp)))
     tables = {k: _prepared(k, v, res) for k, v in res.tables.items() if len(v)}
     for name, df in tables.items():
