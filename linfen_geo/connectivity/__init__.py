@@ -23,6 +23,7 @@ from linfen_geo.connectivity.corridors import (
 )
 from linfen_geo.connectivity.cost import cost_allocation, cost_distance, least_cost_path
 from linfen_geo.connectivity.graph import connectivity_indices, patch_importance
+from linfen_geo.connectivity.mspa import mspa
 
 __all__ = [
     "AdvancedResult",
@@ -41,6 +42,7 @@ __all__ = [
     "cost_distance",
     "gravity_model",
     "least_cost_path",
+    "mspa",
     "patch_importance",
     "pinch_points",
 ]
