@@ -164,7 +164,10 @@ def _hatch_polygon(entity: Any) -> Any:
             rings.append(shapely.make_valid(shapely.Polygon(xy)))
     if not rings:
         return None
-    return shapely.symmetric_difference_all(np.array(rings, dtype=object))  # even-odd: nested paths are holes
+    out = rings[0]
+    for ring in rings[1:]:  # even-odd: a path inside another is a hole (a handful of paths)
+        out = shapely.symmetric_difference(out, ring)
+    return out
 
 
 def _unescape(text: Any) -> str:
