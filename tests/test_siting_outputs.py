@@ -55,7 +55,9 @@ def parcels(catalog) -> gpd.GeoDataFrame:
     candidates = [box(x + dx - 50, y + dy - 50, x + dx + 50, y + dy + 50) for dx, dy in offsets]
     verdicts = check_siting(candidates, crs=4546, catalog=catalog).verdicts.to_numpy()
     b = candidates[int(np.flatnonzero(verdicts == "clear")[0])]  # a parcel nothing touches
-    return gpd.GeoDataFrame({"site_id": ["A", "B", "C"], "name": ["光伏", "仓库", "道班"]}, geometry=[a, b, c], crs=4546)
+    return gpd.GeoDataFrame(
+        {"site_id": ["A", "B", "C"], "name": ["光伏", "仓库", "道班"]}, geometry=[a, b, c], crs=4546
+    )
 
 
 def _dxf(path: Path, parcels: gpd.GeoDataFrame, *, prefix: bool = True, version: str = "R2010") -> Path:
@@ -202,7 +204,8 @@ def test_remainder_txt_keeps_the_input_header_reads_back_and_misses_the_red_line
     # and no overlap with the conflicting features, in the file's own coordinates
     pairs = conflict_cut(report)
     for sid, grp in pairs.groupby("site_id"):
-        feats = [report.checked_layers[n].features.geometry.values[f] for n, f in zip(grp["layer"], grp["feature"])]
+        layers, positions = grp["layer"], grp["feature"]
+        feats = [report.checked_layers[n].features.geometry.values[f] for n, f in zip(layers, positions, strict=True)]
         feats_file = reproject(np.array(feats, dtype=object), STORAGE_CRS, back.crs)
         mine = back.geometry[back["site_id"] == sid].values[0]
         assert shapely.area(shapely.intersection(mine, feats_file)).sum() < 1e-6, sid

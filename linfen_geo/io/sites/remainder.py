@@ -15,10 +15,11 @@ The format follows the file's extension:
     (a file holds one zone). The remainder is computed again *in the file's coordinates*
     (site minus the conflicting features, both projected there), and coordinates are
     written to full double precision (not rounded to the millimetre), so the written
-    outline and the red line share their edges exactly: no sliver of overlap
-    (a millimetre rounding along a 100 m edge would leave ~0.03 m2 inside the red line).
-    Its area differs from the engine's (computed in the equal-area CRS) by the
-    projections' curvature only, ~1e-8 relative. GBK text, CRLF line ends.
+    outline and the red line share their edges exactly. Measured on 86 parcels cut by
+    the shipped red lines: overlap with the conflicting features in the file's
+    coordinates at most 4e-8 m2, against 4e-3 m2 for the engine's remainder (computed in
+    the equal-area CRS) merely reprojected, and 0.03 m2 once rounded to millimetres; the
+    area differs from the engine's by at most 1.3e-7 relative. GBK text, CRLF line ends.
 ``.geojson`` / ``.json``
     EPSG:4326 (RFC 7946), the engine's remainders as they are, with ``site_id``, ``name``,
     ``verdict``, ``verdict_zh``, ``area_m2``, ``conflict_free_m2``, ``conflict_free_mu``
