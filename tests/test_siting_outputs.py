@@ -250,7 +250,7 @@ def _folder(tmp: Path, parcels: gpd.GeoDataFrame) -> Path:
     d.mkdir()
     two = parcels.iloc[:2].copy()
     two["site_id"] = ["1", "A"]
-    two.to_file(d / "a.geojson", driver="GeoJSON")
+    two.to_crs(4326).to_file(d / "a.geojson", driver="GeoJSON")
     third = parcels.iloc[[2]].copy()
     third["site_id"] = ["1"]
     write_jzd(third, d / "b.txt", zone=37)
@@ -267,6 +267,14 @@ def test_folder_one_combined_report_with_unique_ids(capsys, tmp_path, parcels):
     assert [s["site_id"] for s in data["sites"]] == ["a:1", "A", "b:1"]  # prefixed only where ids collide
     code, out, _ = run(capsys, d)
     assert "3 site(s)" in out.splitlines()[0]
+    # a DXF in the folder needs --crs; the files that declare their own CRS keep it
+    _dxf(d / "c.dxf", parcels)
+    code, out, err = run(capsys, d, "--crs", "4546", "--format", "json")
+    assert code == 1, err
+    data = json.loads(out)
+    ids = [s["site_id"] for s in data["sites"]]
+    assert ids[:4] == ["a:1", "a:A", "b:1", "c:A"] and len(ids) == 6  # "A" now collides with the DXF text id
+    assert any("--crs 4546 not used" in n and "a.geojson" in n for n in data["notes"])
 
 
 def test_folder_with_a_bad_file_exits_2_naming_it_and_writes_nothing(capsys, tmp_path, parcels):

@@ -60,6 +60,29 @@ def _unique_ids(frames: list[Any], files: list[Path]) -> None:
         raise InputError(f"site id {dup[0]!r} repeats across the folder's files even as <file>:<id>: rename one")
 
 
+def _read_one(path: Path, crs: Any, repair_tolerance: float) -> Any:
+    """One file of a folder: ``crs`` is for files without a CRS of their own; a file declaring one keeps it."""
+    from linfen_geo.errors import CRSError
+    from linfen_geo.io.sites import read_sites
+
+    try:
+        return read_sites(path, crs=crs, repair_tolerance=repair_tolerance)
+    except CRSError as exc:
+        if crs is None:
+            raise
+        try:  # does the file declare a CRS of its own that --crs contradicts?
+            gdf = read_sites(path, repair_tolerance=repair_tolerance)
+        except Exception:
+            raise exc from None
+        if gdf.attrs.get("crs_assumed"):
+            raise exc from None  # no CRS of its own: --crs was meant for it, and it does not fit
+        gdf.attrs["warnings"] = [
+            *gdf.attrs.get("warnings", []),
+            f"--crs {crs} not used: the file declares {gdf.attrs.get('source_crs')}",
+        ]
+        return gdf
+
+
 def read_site_inputs(
     source: str | Path, *, crs: Any = None, repair_tolerance: float = 0.005, exclude: tuple[Any, ...] = ()
 ) -> Any:
@@ -70,7 +93,9 @@ def read_site_inputs(
     source
         A site file (anything :func:`~linfen_geo.io.sites.read_sites` reads) or a folder.
     crs
-        CRS of coordinates without one (each file of a folder).
+        CRS of coordinates without one. In a folder it applies to the files that carry none (DXF,
+        CSV, WKT ...); a file declaring its own CRS (GeoJSON, GPKG, a 界址点 header ...) keeps it,
+        with a note, where ``crs`` would contradict it (a single file is refused instead).
     repair_tolerance
         As for :func:`~linfen_geo.io.sites.read_sites`.
     exclude
@@ -105,7 +130,7 @@ def read_site_inputs(
     frames = []
     for f in files:
         try:
-            frames.append(read_sites(f, crs=crs, repair_tolerance=repair_tolerance))
+            frames.append(_read_one(f, crs, repair_tolerance))
         except LinfenGeoError as exc:
             msg = str(exc)
             if str(f) not in msg and f.name not in msg:

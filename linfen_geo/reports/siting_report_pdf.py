@@ -214,9 +214,18 @@ class _Pages:
         return ax
 
 
-def _layers(p: _Pages, doc: Any) -> None:
+#: a site page shortens each layer's source to this many characters (the cover has them whole)
+SOURCE_CHARS = 110
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SOURCE_CHARS else text[: SOURCE_CHARS - 1].rstrip() + "… (全文见封面 see cover)"
+
+
+def _layers(p: _Pages, doc: Any, *, short: bool = False) -> None:
     p.text("核查图层 Layers checked", size=9)
-    p.table(doc.layers, [1.1, 2.2, 0.9, 4.2, 1.0], size=6)
+    layers = doc.layers.assign(**{"来源 Source": doc.layers["来源 Source"].map(_short)}) if short else doc.layers
+    p.table(layers, [1.1, 2.2, 0.9, 4.2, 1.0], size=6)
     if len(doc.not_checked):
         p.text("未核查图层 Layers not checked", size=9)
         p.table(doc.not_checked, [1.2, 1.0, 1.0, 4.0], size=6)
@@ -285,7 +294,7 @@ def render_pdf(report: SitingReport, doc: Any, path: str | Path) -> None:
                 p.table(s.contacts, widths, size=6)
             else:
                 p.text("无 None: 未触及任何管控要素 no contact with any control line", size=8)
-            _layers(p, doc)
+            _layers(p, doc, short=True)
             p.text(f"界址点坐标 Boundary points ({s.jzd_crs})", size=9)
             p.table(s.jzd, [0.8, 0.6, 1.6, 1.6], size=6.5, width_in=4.2)
             for line in doc.crs_lines:
