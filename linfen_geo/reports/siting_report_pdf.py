@@ -205,7 +205,14 @@ class _Pages:
         top = self.y - 0.3  # the map's title above it
         x0 = LEFT + 0.35
         ax = self.fig.add_axes([x0 / PAGE_W, (top - h) / PAGE_H, w / PAGE_W, h / PAGE_H])
-        draw(ax)
+        canvas = self.fig.canvas
+        canvas.draw_idle = lambda *a, **k: (
+            None
+        )  # geopandas redraws the figure after each layer: the page once is enough
+        try:
+            draw(ax)
+        finally:
+            del canvas.draw_idle  # back to the class's method
         (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
         ratio = (y_hi - y_lo) / (x_hi - x_lo) if x_hi > x_lo else 1.0
         aw, ah = (w, w * ratio) if w * ratio <= h else (h / ratio, h)
