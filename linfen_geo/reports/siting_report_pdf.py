@@ -162,7 +162,7 @@ class _Pages:
         right = LEFT + width_in
         xs = [LEFT + sum(cols_w[:i]) for i in range(len(cols_w))]
         lh = size * 1.35 / 72.0
-        pad = 0.03
+        pad = 0.022
 
         def cells(values: list[Any]) -> list[list[str]]:
             return [wrap_text(str(v), w - 2 * pad, size) for v, w in zip(values, cols_w, strict=True)]
@@ -250,6 +250,15 @@ def _signature(p: _Pages, date: str) -> None:
     p.text(f"报告日期 Report date: {date}", size=7, color="#555555")
 
 
+def _two_up(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``df`` in two column groups side by side (first half left), a blank column between."""
+    n = (len(df) + 1) // 2
+    left = df.iloc[:n].reset_index(drop=True)
+    right = df.iloc[n:].reset_index(drop=True).reindex(range(n)).fillna("")
+    right.columns = [f"{c} " for c in df.columns]  # distinct names, same text
+    return pd.concat([left, pd.DataFrame({"  ": [""] * n}), right], axis=1)
+
+
 def render_pdf(report: SitingReport, doc: Any, path: str | Path) -> None:
     """Draw the report's pages into ``path`` (a PDF): the cover, then one section per site."""
     import matplotlib.pyplot as plt
@@ -303,7 +312,10 @@ def render_pdf(report: SitingReport, doc: Any, path: str | Path) -> None:
                 p.text("无 None: 未触及任何管控要素 no contact with any control line", size=8)
             _layers(p, doc, short=True)
             p.text(f"界址点坐标 Boundary points ({s.jzd_crs})", size=9)
-            p.table(s.jzd, [0.8, 0.6, 1.6, 1.6], size=6.5, width_in=4.2)
+            if len(s.jzd) > 12:  # two column groups side by side: half the rows
+                p.table(_two_up(s.jzd), [0.8, 0.6, 1.6, 1.6, 0.3, 0.8, 0.6, 1.6, 1.6], size=6.5)
+            else:
+                p.table(s.jzd, [0.8, 0.6, 1.6, 1.6], size=6.5, width_in=4.2)
             for line in doc.crs_lines:
                 p.text(line, size=7, color="#444444")
             _signature(p, doc.date)

@@ -231,6 +231,13 @@ def format_jzd(
 ) -> str:
     """界址点 text of polygon/line/point geometries (already in the file's CRS), full-precision coordinates."""
     lines = ["[属性描述]", *[f"{k}={v}" for k, v in header.items()], "[地块坐标]"]
+    geoms = np.asarray(geoms, dtype=object).copy()
+    coll = shapely.get_type_id(geoms) == 7
+    for i in np.flatnonzero(coll):  # a difference that left mixed parts: keep the highest dimension
+        parts = shapely.get_parts(geoms[i])
+        dim = shapely.get_dimensions(parts)
+        top = parts[dim == dim.max()]
+        geoms[i] = (shapely.multipolygons, shapely.multilinestrings, shapely.multipoints)[2 - int(dim.max())](top)
     types = shapely.get_type_id(geoms)
     areas = shapely.area(geoms)
     for i, geom in enumerate(geoms):
