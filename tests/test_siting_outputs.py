@@ -372,3 +372,19 @@ def test_report_shows_basis_and_layers_not_checked_when_the_report_has_them(parc
     site = next(s for s in doc.sites if len(s.contacts))
     assert site.contacts["依据 Legal basis"].iloc[0].startswith("《生态保护红线")
     assert doc.not_checked["图层 Layer"].tolist() == ["wetlands"]
+
+
+def test_rules_preset_and_project_type_reach_the_report(capsys, tmp_path, parcels):
+    """``--rules sanqu --project-type transport``: legal bases, the project type and the layers not checked."""
+    gj = tmp_path / "s.geojson"
+    parcels.to_file(gj, driver="GeoJSON")
+    out = tmp_path / "report.html"
+    code, _, err = run(capsys, gj, "--rules", "sanqu", "--project-type", "transport", "--report", out)
+    assert code == 1, err
+    text = out.read_text(encoding="utf-8")
+    assert "依据 Legal basis" in text and "自然资发" in text  # the preset rules carry their legal basis
+    assert "Layers not checked" in text and "water_sources" in text  # named by the preset, not in the catalog
+    assert "项目类型 Project type" in text and "transport" in text
+    for bad in (("--rules", "nosuch"), ("--project-type", "nosuch")):
+        code, _, err = run(capsys, gj, *bad)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "nosuch" in err

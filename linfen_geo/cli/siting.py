@@ -190,6 +190,15 @@ def _check_outputs(args: argparse.Namespace) -> None:
 OUTPUTS = (("--out", "out"), ("--map", "map"), ("--remainder-out", "remainder_out"), ("--report", "report"))
 
 
+def _rule_options(args: argparse.Namespace, check: Any) -> dict[str, Any]:
+    """``project_type=`` and ``preset=`` for :func:`check_siting`, when given (and when it takes them)."""
+    import inspect
+
+    accepted = inspect.signature(check).parameters
+    given = {"project_type": args.project_type, "preset": args.rules}
+    return {k: v for k, v in given.items() if v is not None and k in accepted}
+
+
 def _cmd_check_siting(args: argparse.Namespace) -> int:
     """Check project sites against red lines and protected zones; exit 0 all clear, 1 any contact."""
     import warnings
@@ -215,7 +224,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
             repair_tolerance=args.repair_tolerance,
             exclude=tuple(getattr(args, attr) for _o, attr in OUTPUTS),
         )
-        report = check_siting(sites, repair_tolerance=args.repair_tolerance)
+        report = check_siting(sites, repair_tolerance=args.repair_tolerance, **_rule_options(args, check_siting))
         if report.has_outside:  # nothing was checked there: never a "clear" that scripts would believe
             from linfen_geo.errors import InputError
 
@@ -283,6 +292,17 @@ def add_siting_parser(sub: Any) -> None:
         help="sites: GeoJSON, GPKG, SHP, KML, CSV, WKT, 界址点 TXT or DXF (CAD, needs --crs); or a folder of them",
     )
     s.add_argument("--crs", help="CRS of coordinates without one: EPSG code (4546, 4490 ...), gcj02 or bd09")
+    s.add_argument(
+        "--project-type",
+        metavar="TYPE",
+        help="project type of every site (a code or Chinese name of the plan's [siting.project_types]); "
+        "default: a project_type column, or the 界址点 地块用途",
+    )
+    s.add_argument(
+        "--rules",
+        metavar="NAME",
+        help="a shipped rule set instead of the plan's rules: sanqu (三区三线 and the other control lines)",
+    )
     s.add_argument("--format", choices=["table", "json", "csv"], help="output format (default: table, or from --out)")
     s.add_argument("--out", metavar="PATH", help="write the result here instead of printing it")
     s.add_argument("--map", metavar="PNG", help="also draw a map of the sites, their contacts and the nearest red line")

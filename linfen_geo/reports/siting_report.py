@@ -130,12 +130,19 @@ def _contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
         "亩 mu": [_fmt(v, 2) for v in contacts["overlap_mu"]],
         "占比 share": [_fmt(100 * v, 1) + " %" if np.isfinite(v) else "-" for v in contacts["share_of_site"]],
         "距离 m": [_fmt(v) for v in contacts["distance_m"]],
-        "规则 Rule": (
-            contacts["rule"].astype(str) + " " + contacts["verdict_zh"].astype(str) + " " + contacts["verdict"]
-        ),
+        "规则 Rule": [
+            f"{r} {vz} {v}" + (f" ({w} 豁免 waived)" if w else "")
+            for r, vz, v, w in zip(
+                contacts["rule"].astype(str),
+                contacts["verdict_zh"].astype(str),
+                contacts["verdict"].astype(str),
+                contacts["waived"].fillna("").astype(str) if "waived" in contacts else [""] * len(contacts),
+                strict=True,
+            )
+        ],
         "条文 Rule text": (contacts["rule_text_zh"].astype(str) + " / " + contacts["rule_text_en"].astype(str)),
     }
-    if "basis" in contacts.columns:
+    if "basis" in contacts.columns and (contacts["basis"].fillna("").astype(str).str.strip() != "").any():
         rows["依据 Legal basis"] = contacts["basis"].fillna("").astype(str)
     return pd.DataFrame(rows).reset_index(drop=True)
 
@@ -180,24 +187,25 @@ def jzd_table(geom_lonlat: Any, crs: Any) -> pd.DataFrame:
 
 
 def _not_checked(report: SitingReport) -> pd.DataFrame:
-    """Layers the rules name that were not checked: ``report.not_checked`` when it has one, else from the rules."""
+    """Layers the rules name that were not checked (``report.not_checked``; else the rules not checked)."""
     names = getattr(report, "not_checked", None)
-    if names is None:
+    if names is None:  # a report of before ``not_checked``: the rules table says which were not checked
         rules = report.rules
         names = list(dict.fromkeys(rules.loc[~rules["checked"].astype(bool), "layer"])) if "checked" in rules else []
     rows = []
     catalog = None
     for name in names:
-        status, source = "", ""
-        try:
+        status, source = "未核查 not checked", "not in the catalog: register it (lg.register) to check its rules"
+        try:  # a catalog layer that was simply not given: its own status and source
             if catalog is None:
                 from linfen_geo.layer_catalog import get_catalog
 
                 catalog = get_catalog()
-            status = str(catalog.status(name))
-            source = str(catalog.provenance(name).get("source", ""))
-        except Exception:  # a layer the catalog does not know: name it all the same
-            status = status or "not given"
+            if name in getattr(catalog, "specs", {}):
+                status = f"未核查 not checked ({catalog.status(name)})"
+                source = str(catalog.provenance(name).get("source", ""))
+        except Exception:  # the catalog cannot say: the defaults above stand
+            pass
         ids = report.rules.loc[report.rules["layer"] == name, "rule"].tolist() if "layer" in report.rules else []
         rows.append(
             {"图层 Layer": str(name), "规则 Rules": ", ".join(ids), "状态 Status": status, "来源 Source": source}
@@ -251,11 +259,19 @@ def report_document(report: SitingReport, *, sites: gpd.GeoDataFrame | None = No
     illustrative = report.notes[0] if report.illustrative and report.notes else ""
     sections = []
     geoms = np.asarray(report.sites.geometry.values, dtype=object)
+    ptypes = (
+        report.sites["project_type"].fillna("").astype(str).to_numpy(dtype=object)
+        if "project_type" in report.sites.columns
+        else np.full(len(geoms), "", dtype=object)
+    )
+    waived = getattr(report, "waived", None)
+    waived = waived if isinstance(waived, pd.DataFrame) else pd.DataFrame(columns=["site_id"])
     for i, rec in enumerate(summ.itertuples(index=False)):
         sid = str(rec.site_id)
         crs = _gk_target(src, geoms[i])
         facts = [
             ("面积 Area", f"{_fmt(rec.area_m2)} m² ({_fmt(rec.area_mu, 2)} 亩)"),
+            *([("项目类型 Project type", ptypes[i])] if ptypes[i] else []),
             ("冲突数 Contacts", str(rec.n_contacts)),
             ("至最近红线 Nearest red line", f"{_fmt(rec.nearest_redline_m)} m {rec.nearest_redline_id}".strip()),
             (
@@ -274,6 +290,11 @@ def report_document(report: SitingReport, *, sites: gpd.GeoDataFrame | None = No
                 contacts=_contacts_table(contacts[contacts["site_id"].astype(str) == sid]),
                 jzd=jzd_table(geoms[i], crs),
                 jzd_crs=crs_label(crs),
+                notes=[
+                    f"豁免 Waived: {w.layer} {w.feature_id} {w.feature_name or ''}: rule(s) {w.waived} do not apply "
+                    f"to project type {w.project_type or '-'}, and no other rule does"
+                    for w in waived[waived["site_id"].astype(str) == sid].itertuples(index=False)
+                ],
             )
         )
     return ReportDocument(
@@ -412,6 +433,7 @@ def render_html(report: SitingReport, doc: Any) -> str:
             _html_table(s.contacts)
             if len(s.contacts)
             else "<p>无 None: 未触及任何管控要素 no contact with any control line.</p>",
+            "".join(f"<p class='small'>{e(n)}</p>" for n in s.notes),
             "<h3>核查图层 Layers checked</h3>",
             _html_table(doc.layers),
         ]

@@ -310,6 +310,8 @@ def render_pdf(report: SitingReport, doc: Any, path: str | Path) -> None:
                 p.table(s.contacts, widths, size=6)
             else:
                 p.text("无 None: 未触及任何管控要素 no contact with any control line", size=8)
+            for note in s.notes:
+                p.text(note, size=7)
             _layers(p, doc, short=True)
             p.text(f"界址点坐标 Boundary points ({s.jzd_crs})", size=9)
             if len(s.jzd) > 12:  # two column groups side by side: half the rows
