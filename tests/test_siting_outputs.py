@@ -18,7 +18,7 @@ from linfen_geo.cli.app import main
 from linfen_geo.crs import AREA_CRS, STORAGE_CRS, reproject
 from linfen_geo.io.jzd import read_jzd, write_jzd
 from linfen_geo.io.sites import read_sites
-from linfen_geo.io.sites.remainder import conflict_cut
+from linfen_geo.reports.remainders import conflict_cut
 
 ZONE = 37_000_000.0
 
@@ -212,7 +212,7 @@ def test_remainder_txt_keeps_the_input_header_reads_back_and_misses_the_red_line
 
 
 def test_remainder_txt_from_geojson_is_in_the_zone_of_the_sites(tmp_path, parcels, catalog):
-    from linfen_geo.io.sites.remainder import write_remainders
+    from linfen_geo.reports.remainders import write_remainders
 
     gj = tmp_path / "s.geojson"
     parcels.to_file(gj, driver="GeoJSON")

@@ -175,7 +175,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if args.map:
         figure_format(args.map)  # the format its extension names, or refuse now
     if args.remainder_out:
-        from linfen_geo.io.sites.remainder import remainder_format
+        from linfen_geo.reports.remainders import remainder_format
 
         remainder_format(args.remainder_out)
     if args.report:
@@ -257,7 +257,7 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
             if chatty:
                 print(f"[linfen-geo] map: {args.map}")
         if args.remainder_out:
-            from linfen_geo.io.sites.remainder import write_remainders
+            from linfen_geo.reports.remainders import write_remainders
 
             res = write_remainders(report, args.remainder_out, sites=sites, overwrite=args.force)
             if chatty:

@@ -150,7 +150,7 @@ def _contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
 def _gk_target(sites: gpd.GeoDataFrame | None, geom_lonlat: Any) -> Any:
     """The GK CRS of a site's 界址点 table: the input's when it was a 界址点 file, else its zone's (prefixed)."""
     from linfen_geo.io.jzd import gk_crs
-    from linfen_geo.io.sites.remainder import gk_zone
+    from linfen_geo.reports.remainders import gk_zone
 
     if sites is not None and sites.attrs.get("format") == "界址点 TXT" and sites.attrs.get("source_crs"):
         return as_crs(sites.attrs["source_crs"])
