@@ -13,9 +13,15 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from linfen_geo.connectivity import mspa
-from linfen_geo.connectivity.mspa import MSPA_CLASSES
+from linfen_geo.connectivity import mspa as _mspa
+from linfen_geo.connectivity.morphology import MSPA_CLASSES
 from linfen_geo.errors import InputError
+
+
+def mspa(*args, **kwargs):
+    """The native engine (MIT) under test; landschaft, where installed, is the oracle."""
+    return _mspa(*args, engine="native", **kwargs)
+
 
 DATA = Path(__file__).parent / "data" / "mspa"
 CASES = sorted(p.stem for p in DATA.glob("*.npz"))
@@ -241,11 +247,30 @@ def test_bad_input_refused(kwargs):
 
 def test_package_export_is_the_function():
     import linfen_geo.connectivity as conn
-    from linfen_geo.connectivity.mspa import mspa as fn
+    from linfen_geo.connectivity.morphology import mspa as fn
 
     a = _clumped(40, 6)
-    assert "mspa" in conn.__all__
-    assert (conn.mspa(a) == fn(a)).all()  # also when the attribute was rebound to the (callable) module
+    assert "mspa" in conn.__all__ and conn.mspa is fn
+    assert (conn.mspa(a, engine="native") == mspa(a)).all()
+
+
+def test_engines():
+    a = _clumped(60, 7)
+    with pytest.raises(InputError, match="engine"):
+        _mspa(a, engine="gtb")
+    try:
+        import landschaft
+    except ImportError:
+        with pytest.raises(InputError, match=r"linfen_geo\[mspa\]"):
+            _mspa(a, engine="landschaft")
+        with pytest.warns(Warning, match="native engine"):
+            _mspa(a)
+        return
+    ref = np.asarray(landschaft.mspa(a, edge_width=2))
+    assert (np.asarray(_mspa(a, edge_width=2, engine="landschaft")) == ref).all()
+    assert (np.asarray(_mspa(a, edge_width=2)) == ref).all()  # auto picks the exact engine
+    core = np.isin(ref, (17, 117))
+    assert (np.isin(mspa(a, edge_width=2), (17, 117)) == core).all()  # the native core is exact too
 
 
 def test_core_island_in_a_hole_is_internal_with_an_internal_edge():

@@ -173,7 +173,8 @@ def test_cli_check_siting_one_line_exit_2(tmp_path, capsys, kind, request):
     assert rc == 2
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
-    assert ("not a regular file" in err) or ("more than the 64 MB" in err)
+    # a folder is read for its site files (check-siting DIR): one with none is refused the same way
+    assert ("not a regular file" in err) or ("more than the 64 MB" in err) or ("no site files in the folder" in err)
 
 
 def test_cli_greening_checks_dem_and_landcover(tmp_path, capsys, fresh_catalog):

@@ -120,6 +120,12 @@ def test_registered_gbk_shapefile(tmp_path, fresh_catalog, seat):
     report = check_siting(_sites([seat], ["mining"]), rules=rules, catalog=fresh_catalog)
     assert report.summary()["verdict"].iloc[0] == "prohibited"
     assert report.to_frame()["feature_name"].iloc[0] == "水浇地"
+    # a registered layer works in the analyses by name too
+    from linfen_geo.analysis.coverage import coverage
+
+    cov = coverage("farm2", "counties", zone_id="adcode", catalog=fresh_catalog)
+    expect = fresh_catalog.load("farm2").to_crs("EPSG:4546").union_all().area / 1e6
+    assert cov["covered_km2"].sum() == pytest.approx(expect, rel=2e-3)  # equal-area vs GK, same land
 
 
 def test_replace_rules_and_same_id_replaces(tmp_path, cache_dir, seat):

@@ -23,7 +23,7 @@ from linfen_geo.connectivity.corridors import (
 )
 from linfen_geo.connectivity.cost import cost_allocation, cost_distance, least_cost_path
 from linfen_geo.connectivity.graph import connectivity_indices, patch_importance
-from linfen_geo.connectivity.mspa import mspa
+from linfen_geo.connectivity.morphology import mspa
 
 __all__ = [
     "AdvancedResult",

@@ -23,6 +23,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import re
 from pathlib import Path
 
 __all__ = ["code_digest", "code_files"]
@@ -32,18 +33,67 @@ ALWAYS = ("linfen_geo.layer_catalog.schema", "linfen_geo.crs", "linfen_geo.geome
 
 
 def _file_of(module: str) -> Path | None:
+    """The source file of a module of an installed package, found on disk without importing anything.
+
+    (``importlib.util.find_spec`` of ``a.b.c`` imports ``a.b``, which for a name imported *from* a
+    module would import that module and all it imports: seconds of rasterio/dask for one lookup.)
+    """
+    parts = module.split(".")
     try:
-        spec = importlib.util.find_spec(module)
+        spec = importlib.util.find_spec(parts[0])  # the top-level package only: imports nothing else
     except (ImportError, ValueError):
         return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+    if spec is None or not spec.origin:
         return None
-    return Path(spec.origin)
+    base = Path(spec.origin).parent if spec.origin.endswith("__init__.py") else None
+    if base is None:
+        return Path(spec.origin) if len(parts) == 1 and spec.origin.endswith(".py") else None
+    if len(parts) == 1:
+        return Path(spec.origin)
+    stem = base.joinpath(*parts[1:])
+    for cand in (stem.with_suffix(".py"), stem / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])")
+
+
+def _import_statements(source: str) -> str:
+    r"""The import statements of a source, one per line (parsing only these is ~10x faster than the file).
+
+    Multi-line ``from x import (...)`` and backslash continuations are joined; a text line that only
+    looks like an import (in a docstring) is dropped if it does not parse, or adds a harmless extra file.
+
+    Examples
+    --------
+    >>> print(_import_statements("import a\nx = 1\n    from b.c import (d,\n        e)\n"))
+    import a
+    from b.c import (d, e)
+    """
+    lines = source.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _IMPORT_LINE.match(lines[i]):
+            stmt = lines[i].split("#")[0].strip()
+            while (stmt.count("(") > stmt.count(")") or stmt.endswith("\\")) and i + 1 < len(lines):
+                i += 1
+                stmt = stmt.rstrip("\\") + " " + lines[i].split("#")[0].strip()
+            try:
+                ast.parse(stmt)
+            except SyntaxError:
+                stmt = ""
+            if stmt:
+                out.append(stmt)
+        i += 1
+    return "\n".join(out)
 
 
 def _imports(path: Path, module: str, root: str) -> set[str]:
     """Modules of package ``root`` imported anywhere in the file (absolute or relative)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    tree = ast.parse(_import_statements(path.read_text(encoding="utf-8")), filename=str(path))
     is_pkg = path.name == "__init__.py"
     base = module.split(".") if is_pkg else module.split(".")[:-1]
     found: set[str] = set()

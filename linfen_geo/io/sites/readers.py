@@ -113,6 +113,10 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
         return _read_text_file(path, where, encoding, crs, "wkt")
     if suffix in (".kml", ".kmz"):
         return _read_kml(path, where, layer, encoding)
+    if suffix == ".dxf":  # CAD drawings: ezdxf, not GDAL (see linfen_geo.io.sites.dxf)
+        from linfen_geo.io.sites.dxf import _read_dxf_raw
+
+        return _read_dxf_raw(path, where, layer, encoding, crs)
     if suffix in (".shp", ".zip"):
         return _read_vector(path, where, layer, encoding, "ESRI Shapefile" if suffix == ".shp" else "zip")
     if suffix in (".xlsx", ".xls"):

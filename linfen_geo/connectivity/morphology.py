@@ -22,13 +22,18 @@ Loops and bridges crossing an edge or a perforation keep that crossing as
 their internal variants), as GTB does whatever ``transition`` says (GTB's
 ``Transition`` only changes the colour table, not the values).
 
-Implemented with numpy / scipy.ndimage only. See ``docs/connectivity.md`` (MSPA) for what is
-pixel-exact against GTB (checked against landschaft's GTB-identical ``mspa``) and what is not.
+Two engines (``engine=``): ``"landschaft"`` runs landschaft's ``mspa`` (PyPI, C++, **GPL-3**: the
+optional extra ``pip install linfen_geo[mspa]``), which matches GuidosToolbox's own executable on every
+pixel; ``"native"`` is this module's numpy / scipy.ndimage implementation (MIT), exact for core,
+missing, perforation vs edge, internal (+100) and core-openings, but not for the connector classes
+(loop / bridge / branch: 0.1-4 % of pixels differ, measured; see ``docs/connectivity.md``, MSPA).
+``"auto"`` (default) uses landschaft when it is installed, else the native engine with a warning.
+Sources of an ecological network need only the core class, which both engines give exactly.
 
 Examples
 --------
 >>> import numpy as np
->>> from linfen_geo.connectivity.mspa import mspa
+>>> from linfen_geo.connectivity.morphology import mspa
 >>> m = np.zeros((12, 12), bool); m[2:10, 2:10] = True; m[0, 11] = True
 >>> r = mspa(m)
 >>> int(r[5, 5]), int(r[2, 5]), int(r[0, 11]), int(r[0, 0])
@@ -37,8 +42,7 @@ Examples
 
 from __future__ import annotations
 
-import sys
-import types
+import warnings
 from typing import Any
 
 import numpy as np
@@ -466,6 +470,7 @@ def mspa(
     transition: bool = True,
     intext: bool = True,
     nodata: Any = None,
+    engine: str = "auto",
 ) -> Any:
     """Morphological Spatial Pattern Analysis with GuidosToolbox semantics and class codes.
 
@@ -486,6 +491,10 @@ def mspa(
         coded core-opening (100) or border-opening (220).
     nodata : numpy.ndarray of bool, optional
         Extra mask of missing pixels (True = missing), coded 129 in the result.
+    engine : {"auto", "landschaft", "native"}
+        ``landschaft``: GTB-exact (GPL-3 optional extra ``linfen_geo[mspa]``); ``native``: this
+        module (connector classes approximate, see the module docstring); ``auto``: landschaft when
+        installed, else native with a :class:`~linfen_geo.errors.LinfenGeoWarning`.
 
     Returns
     -------
@@ -502,9 +511,9 @@ def mspa(
     Examples
     --------
     >>> import numpy as np
-    >>> from linfen_geo.connectivity.mspa import mspa
+    >>> from linfen_geo.connectivity.morphology import mspa
     >>> m = np.zeros((9, 9), bool); m[1:8, 1:8] = True
-    >>> mspa(m)[1:8, 4].tolist()
+    >>> mspa(m, engine="native")[1:8, 4].tolist()
     [3, 17, 17, 17, 17, 17, 3]
     """
     del transition  # GTB: colour table only
@@ -512,23 +521,34 @@ def mspa(
         raise InputError(f"mspa: edge_width must be a whole number >= 1, got {edge_width!r}")
     if connectivity != 8:
         raise InputError(f"mspa: only connectivity=8 is implemented, got {connectivity!r}")
+    if engine not in ("auto", "landschaft", "native"):
+        raise InputError(f"mspa: engine must be auto, landschaft or native, not {engine!r}")
     codes, template = _gtb_codes(foreground, nodata)
-    out = _mspa_codes(codes, int(edge_width), bool(intext))
+    lib = _landschaft() if engine != "native" else None
+    if engine == "landschaft" and lib is None:
+        raise InputError("mspa: engine='landschaft' needs landschaft (GPL-3): pip install 'linfen_geo[mspa]'")
+    if lib is not None:
+        out = np.asarray(lib.mspa(codes, edge_width=int(edge_width), internal=bool(intext), n_threads=1), np.uint8)
+    else:
+        if engine == "auto":
+            from linfen_geo.errors import LinfenGeoWarning
+
+            warnings.warn(
+                "mspa: landschaft is not installed, using the native engine (core, perforation, edge exact; "
+                "loop/bridge/branch approximate). pip install 'linfen_geo[mspa]' (GPL-3) for GTB-exact classes",
+                LinfenGeoWarning,
+                stacklevel=2,
+            )
+        out = _mspa_codes(codes, int(edge_width), bool(intext))
     if template is not None:
         return template.copy(data=out)
     return out
 
 
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`mspa`.
-
-    ``linfen_geo.connectivity.mspa`` names both this module and the function it exports; an import of the
-    module (e.g. by a test runner) can rebind the package attribute to the module. Calling the module then
-    still runs the function.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return mspa(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+def _landschaft() -> Any:
+    """landschaft (GPL-3, optional extra), or None when it is not installed."""
+    try:
+        import landschaft
+    except ImportError:
+        return None
+    return landschaft
