@@ -1,7 +1,7 @@
 """Ecological sources (生态源地): MSPA cores of the habitat classes, plus the nature reserves, ranked by dPC.
 
 1. Habitat = cells of ``[pattern] habitat_classes`` (common classes); MSPA
-   (:func:`linfen_geo.connectivity.mspa.mspa`, GuidosToolbox semantics, 8-connected, edge width
+   (:func:`linfen_geo.connectivity.mspa`, native engine: core exact vs GTB, 8-connected, edge width
    ``mspa_edge_width_m`` in whole cells) on the study area (outside = missing); core = codes 17/117.
 2. Core patches (8-connected) of at least ``min_core_area_km2`` are candidate sources.
 3. Each nature reserve (all its zones) is a source when ``reserves_as_sources``; a core patch
@@ -37,7 +37,7 @@ def core_patches(habitat: np.ndarray, valid: np.ndarray, *, edge_cells: int) -> 
     """MSPA core patches of a habitat mask, labelled 1..n (8-connected); 0 elsewhere."""
     from scipy import ndimage as ndi
 
-    from linfen_geo.connectivity.mspa import mspa
+    from linfen_geo.connectivity import mspa
 
     if not habitat[valid].any():
         raise InputError("no habitat cell in the study area: check [pattern] habitat_classes")
@@ -45,7 +45,7 @@ def core_patches(habitat: np.ndarray, valid: np.ndarray, *, edge_cells: int) -> 
     if (gtb == 1).sum() == 0:  # MSPA needs some background
         core = habitat & valid
     else:
-        codes = np.asarray(mspa(gtb, edge_width=max(1, int(edge_cells))))
+        codes = np.asarray(mspa(gtb, edge_width=max(1, int(edge_cells)), engine="native"))  # core is exact natively
         core = np.isin(codes, (17, 117))
     lab, _ = ndi.label(core, structure=_S8)
     return lab
