@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,33 @@ def pattern_markdown(res: Any, files: list[str] | None = None, *, level: int = 2
     return "\n".join(lines)
 
 
+#: the pattern result of each run's output folder, for the later map step (weakly held)
+PATTERN_RESULTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+#: the pattern layers drawn on the interactive map: (layer key, title zh, title en)
+MAP_LAYERS = (
+    ("sources", "生态源地", "Ecological sources"),
+    ("corridor_paths", "生态廊道（最小成本路径）", "Modelled corridors (least-cost paths)"),
+    ("pinch_points", "夹点", "Pinch points"),
+    ("mine_priority", "矿山修复优先级", "Mine restoration priority"),
+)
+
+
+def pattern_map_layers(res: Any) -> list[Any]:
+    """The security pattern's layers as web-map layers (flagged illustrative: they rest on modelled inputs)."""
+    from linfen_geo.viz.webmap import MapLayer
+
+    out = []
+    for key, zh, en in MAP_LAYERS:
+        gdf = res.layers.get(key)
+        if gdf is None or not len(gdf):
+            continue
+        status = "illustrative" if res.illustrative else "derived"
+        mark = " [示意 illustrative]" if res.illustrative else ""
+        out.append(MapLayer(f"pattern_{key}", gdf.to_crs(4326), f"{zh} {en} (pattern){mark}", status))
+    return out
+
+
 def step_pattern(cat: Any, out: OutputDir) -> str:
     """Main-job step: the security pattern on the catalog's layers into ``out/pattern/``; the REPORT.md section.
 
@@ -171,6 +199,7 @@ def step_pattern(cat: Any, out: OutputDir) -> str:
     from linfen_geo.pattern import security_pattern
 
     res = security_pattern(catalog=cat)
+    PATTERN_RESULTS[out] = res  # the interactive map of the same run draws its layers
     paths = write_pattern(res, out)
     md = pattern_markdown(res, level=2, prefix="pattern/")
     return (

@@ -328,16 +328,20 @@ def _sanqu_section(cat: Catalog, out: OutputDir) -> str:
 
 def step_map(cat: Catalog, out: OutputDir) -> str:
     """The interactive offline map with every layer and the example sites by verdict."""
+    from linfen_geo.reports.pattern import PATTERN_RESULTS, pattern_map_layers
     from linfen_geo.viz.webmap import write_map
 
-    path = write_map(out.target("map.html"), report=_example_report(cat, out), catalog=cat, overwrite=True)
+    res = PATTERN_RESULTS.get(out)
+    extra = pattern_map_layers(res) if res is not None else []
+    path = write_map(out.target("map.html"), report=_example_report(cat, out), catalog=cat, overwrite=True, extra=extra)
     return "\n".join(
         [
             "## Interactive map 交互地图",
             "",
             f"`map.html` ({path.stat().st_size / 1e6:.1f} MB): every layer as a toggleable overlay, the "
-            "example sites coloured by verdict; opens offline from disk; a click shows WGS 84 and "
-            "CGCS2000 GK coordinates.",
+            "example sites coloured by verdict"
+            + (", and the security pattern's sources, corridors, pinch points and mine priority" if extra else "")
+            + "; opens offline from disk; a click shows WGS 84 and CGCS2000 GK coordinates.",
             "",
         ]
     )

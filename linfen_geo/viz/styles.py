@@ -31,6 +31,10 @@ LAYER_STYLES: dict[str, dict[str, Any]] = {
     "mines": {"color": "#6a3d9a", "markersize": 5, "zorder": 8, "as_points": True},
     "railways": {"color": "#000000", "linewidth": 1.3, "zorder": 7},
     "coal_mines": {"facecolor": "#525252", "edgecolor": "#000000", "alpha": 0.55, "linewidth": 0.6, "zorder": 4},
+    "pattern_sources": {"facecolor": "#1b7837", "edgecolor": "#00441b", "alpha": 0.35, "linewidth": 0.5, "zorder": 3},
+    "pattern_corridor_paths": {"color": "#00bcd4", "linewidth": 2.0, "zorder": 8},
+    "pattern_pinch_points": {"color": "#e41a1c", "markersize": 6, "zorder": 9},
+    "pattern_mine_priority": {"color": "#ff7f00", "markersize": 5, "zorder": 9},
     "river_buffers": {"facecolor": "#2b7bba", "edgecolor": "none", "alpha": 0.6, "zorder": 5},
 }
 

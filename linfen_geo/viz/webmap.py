@@ -346,6 +346,7 @@ def explore(
     catalog: Any = None,
     basemap: str | None = None,
     hillshade: bool = True,
+    extra: Sequence[MapLayer] = (),
 ) -> folium.Map:
     """Interactive folium map of catalog layers (and siting results) for notebooks.
 
@@ -369,6 +370,8 @@ def explore(
         online when the page is viewed. Default: none (offline).
     hillshade
         Embed a DEM hillshade image as an offline base map.
+    extra
+        Further layers to draw after the catalog's (results such as the security pattern's corridors).
 
     Returns
     -------
@@ -383,14 +386,17 @@ def explore(
     from linfen_geo.layer_catalog.core import get_catalog
 
     cat = catalog or get_catalog()
-    map_layers = catalog_layers(layers, cat)
+    map_layers = [*catalog_layers(layers, cat), *extra]
     return draw_map(
         map_layers,
         bounds=cat.load("counties").total_bounds,
         report=_report_for(sites, report, crs, cat),
         dem=cat.load("dem") if hillshade else None,
         basemap=basemap,
-        credits=cat.attributions([ml.name for ml in map_layers] + (["dem"] if hillshade else [])),
+        # results drawn with the layers (extra) rest on catalog layers: credit every shipped source then
+        credits=cat.attributions(
+            None if extra else [ml.name for ml in map_layers if ml.name in cat.specs] + (["dem"] if hillshade else [])
+        ),
     )
 
 
@@ -404,6 +410,7 @@ def write_map(
     catalog: Any = None,
     basemap: str | None = None,
     overwrite: bool = False,
+    extra: Sequence[MapLayer] = (),
 ) -> Path:
     """Write :func:`explore`'s map as a self-contained HTML file (atomically; no overwrite unless asked).
 
@@ -429,5 +436,5 @@ def write_map(
     from linfen_geo.reports.writers import check_writable, write_text
 
     path = check_writable(path, overwrite)
-    m = explore(layers, sites=sites, report=report, crs=crs, catalog=catalog, basemap=basemap)
+    m = explore(layers, sites=sites, report=report, crs=crs, catalog=catalog, basemap=basemap, extra=extra)
     return write_text(m.get_root().render(), path, overwrite=True)
