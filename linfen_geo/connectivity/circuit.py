@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from linfen_geo.connectivity._focal import FocalCells, focal_cells, merge_pair_regions, merge_point_regions
 from linfen_geo.connectivity._grid import as_grid
@@ -198,28 +199,42 @@ def _check_on_cells(net: Network, pts: FocalCells, policy: str) -> None:
 
 
 class _Basis:
-    """k-1 grounded solves for the focal nodes of one component; everything else follows from them."""
+    """k-1 grounded solves for the focal nodes of one component; everything else follows from them.
+
+    ``x`` (nodes x k-1) holds the solutions with 1 A into focal node i and the
+    last focal node grounded; the grounded node's own solution is 0. The matrix
+    and the AMG hierarchy are freed once the solves are done.
+    """
 
     def __init__(self, net: Network, comp: int, focal_nodes: np.ndarray, method: str, rtol: float) -> None:
-        self.nodes = np.flatnonzero(net.component == comp)
-        local = np.full(net.n_nodes, -1, dtype=np.int64)
-        local[self.nodes] = np.arange(len(self.nodes))
-        self.focal = local[np.asarray(focal_nodes)]  # local numbers of the distinct focal nodes
+        focal_nodes = np.asarray(focal_nodes)
+        if net.n_components == 1:  # the whole network: no renumbering, no copy of the conductors
+            self.nodes = None
+            self.focal = focal_nodes.astype(np.int64)
+            n = net.n_nodes
+        else:
+            self.nodes = np.flatnonzero(net.component == comp)
+            self.focal = np.searchsorted(self.nodes, focal_nodes).astype(np.int64)  # local numbers
+            n = len(self.nodes)
         self.u, self.w, self.g = net.sub_edges(self.nodes)
-        lap = net.laplacian(self.nodes)
-        ground = self.focal[-1]
-        solver = GroundedSolver(lap, grounded=np.array([ground]), method=method, rtol=rtol)
-        b = np.zeros((len(self.nodes), len(self.focal) - 1))
-        b[self.focal[:-1], np.arange(len(self.focal) - 1)] = 1.0
-        self.x = np.zeros((len(self.focal), len(self.nodes)))
-        self.x[:-1] = solver.solve_many(b).T  # k-1 solves, one hierarchy
-        z = self.x[:, self.focal]
+        k = len(self.focal)
+        solver = GroundedSolver.from_edges(
+            self.u, self.w, self.g, n, grounded=self.focal[-1:], method=method, rtol=rtol
+        )
+        b = sp.csr_matrix((np.ones(k - 1), (self.focal[:-1], np.arange(k - 1))), shape=(n, k - 1))
+        self.x = solver.solve_many(b)  # k-1 solves, one hierarchy
+        del solver, b
+        z = np.zeros((k, k))
+        z[:, :-1] = self.x[self.focal]
         self.z = (z + z.T) / 2.0  # Green's function on the focal nodes (row/column of the ground is 0)
+
+    def _sol(self, i: int) -> np.ndarray:
+        return self.x[:, i] if i < self.x.shape[1] else np.zeros(self.x.shape[0])
 
     def pair(self, i: int, j: int) -> tuple[float, np.ndarray]:
         """Resistance between focal nodes i and j, and voltages with 1 A from j to i and 0 V at i."""
-        v = self.x[j] - self.x[i]
-        v = v - v[self.focal[i]]
+        v = self._sol(j) - self._sol(i)
+        v -= v[self.focal[i]]
         return float(v[self.focal[j]]), v
 
     def resistance(self, i: int, j: int) -> float:
@@ -245,7 +260,7 @@ class _Basis:
         vfull = np.zeros(len(self.focal))
         vfull[free] = vf
         j = k @ vfull  # currents entering each focal node (the grounds' are negative)
-        v = j @ self.x
+        v = self.x @ j[:-1]
         self.last_inject = j
         return v - v[self.focal[np.flatnonzero(grounded)[0]]]
 
@@ -631,9 +646,12 @@ def circuit_advanced(
         if s_node[nodes].sum() == 0 or g_node[nodes].sum() == 0:
             continue
         direct = np.flatnonzero(np.isinf(g_node[nodes]))
-        gs = GroundedSolver(net.laplacian(nodes), grounded=direct, ground_g=finite[nodes], method=solver, rtol=rtol)
-        v = gs.solve(s_node[nodes])
         u, w, g = net.sub_edges(nodes)
+        gs = GroundedSolver.from_edges(
+            u, w, g, len(nodes), grounded=direct, ground_g=finite[nodes], method=solver, rtol=rtol
+        )
+        v = gs.solve(s_node[nodes])
+        del gs
         volt[nodes] = v
         cur[nodes] = branch_node_currents(u, w, g, v, finite[nodes])
         solved += 1
