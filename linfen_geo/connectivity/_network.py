@@ -162,14 +162,54 @@ def laplacian_from_edges(
         sel = keep[u] & keep[w]
         u, w, g, deg, n = new[u[sel]], new[w[sel]], g[sel], deg[keep], int(keep.sum())
         del new, sel
-    idx = np.int32 if n < 2**31 - 1 else np.int64
+    if len(u) > 1 and not np.all((w[1:] > w[:-1]) | ((w[1:] == w[:-1]) & (u[1:] > u[:-1]))):
+        return _laplacian_coo(u, w, g, deg, n)
+    return _laplacian_sorted(u, w, g, deg, n)
+
+
+def _laplacian_coo(u: np.ndarray, w: np.ndarray, g: np.ndarray, deg: np.ndarray, n: int) -> sp.csr_matrix:
+    idx = np.int32 if 2 * len(u) + n < 2**31 - 1 else np.int64
     diag = np.arange(n, dtype=idx)
     rows = np.concatenate([u.astype(idx, copy=False), w.astype(idx, copy=False), diag])
     cols = np.concatenate([w.astype(idx, copy=False), u.astype(idx, copy=False), diag])
     del diag
     data = np.concatenate([-g, -g, deg])
-    del deg
     return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+
+
+def _laplacian_sorted(u: np.ndarray, w: np.ndarray, g: np.ndarray, deg: np.ndarray, n: int) -> sp.csr_matrix:
+    """CSR Laplacian of conductors sorted by (w, u), written in place: no sort, no COO copy.
+
+    Row i holds its lower neighbours (the conductors with w = i, already in
+    order), the diagonal, then its upper neighbours (u = i), which one CSR to
+    CSC conversion of the lower triangle puts in order.
+    """
+    e = len(u)
+    idx = np.int32 if 2 * e + n < 2**31 - 1 else np.int64
+    cnt_lo = np.bincount(w, minlength=n).astype(idx)
+    lo_ptr = np.zeros(n + 1, dtype=idx)
+    np.cumsum(cnt_lo, out=lo_ptr[1:])
+    up = sp.csr_matrix((g, u.astype(idx, copy=False), lo_ptr), shape=(n, n)).tocsc()
+    cnt_up = np.diff(up.indptr).astype(idx, copy=False)
+    indptr = np.zeros(n + 1, dtype=idx)
+    np.cumsum(cnt_lo + cnt_up + 1, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=idx)
+    data = np.empty(int(indptr[-1]))
+    pos = np.arange(e, dtype=idx)
+    pos += (indptr[:-1] - lo_ptr[:-1])[w]
+    indices[pos] = u
+    data[pos] = g
+    dpos = indptr[:-1] + cnt_lo
+    del lo_ptr, cnt_lo
+    pos = np.arange(e, dtype=idx)
+    pos += np.repeat(dpos + 1 - up.indptr[:-1].astype(idx, copy=False), cnt_up)
+    indices[pos] = up.indices
+    data[pos] = up.data
+    del pos, up
+    np.negative(data, out=data)
+    indices[dpos] = np.arange(n, dtype=idx)
+    data[dpos] = deg
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
 def _conductors(a_c: np.ndarray, b_c: np.ndarray, average: str, diag: bool) -> np.ndarray:
