@@ -3,7 +3,7 @@
 Run on demand (not part of the test suite)::
 
     .venv/bin/python benchmarks/bench_circuit.py                 # 1000 x 1000, 10 points, 45 pairs
-    .venv/bin/python benchmarks/bench_circuit.py --size 4000     # 16 M cells (about 10 minutes, ~11 GB)
+    .venv/bin/python benchmarks/bench_circuit.py --size 4000 --cost 0   # 16 M cells (about 10 minutes, ~10 GB)
     .venv/bin/python benchmarks/bench_circuit.py --size 300 --no-peer
 
 The resistance grid is lognormal (mu 0, sigma 1, seed ``--seed``), 8 neighbours,
@@ -12,8 +12,9 @@ clock, seconds): ``circuit_pairwise`` with every pair and the cumulative current
 map (AMG-preconditioned CG, ``--rtol``), and, when landschaft (GPL-3, a
 benchmark-only peer, never imported by the library) is installed,
 ``landschaft.circuit.circuitscape_pairwise`` on the same inputs in the same
-run, single-threaded like ours (stopped after ``--peer-timeout`` seconds); the
-largest relative difference of the two resistance matrices is reported. Each
+run, single-threaded like ours (stopped after ``--peer-timeout`` seconds or at
+``--peer-max-gb`` of address space); the largest relative difference of the two
+resistance matrices is reported. Each
 engine runs in a fresh process: its peak resident memory (``ru_maxrss``) is its
 own; ``bytes_per_cell`` divides it by the number of cells (the process's Python,
 numpy and scipy and the input grids included; ``..._above_inputs`` counts from
@@ -94,16 +95,25 @@ def _run_engine(engine: str, size: int, points: int, seed: int, rtol: float, fol
     }
 
 
-def _child(engine: str, a: argparse.Namespace, folder: str, timeout: float | None) -> dict:
+def _child(engine: str, a: argparse.Namespace, folder: str, timeout: float | None, max_gb: float | None) -> dict:
     cmd = [sys.executable, __file__, "--only", engine, "--size", str(a.size), "--points", str(a.points)]
     cmd += ["--seed", str(a.seed), "--rtol", str(a.rtol), "--folder", folder]
     load = [round(x, 2) for x in os.getloadavg()]
+
+    def limit() -> None:  # an address-space cap, so that a peer running out of memory fails alone
+        if max_gb:
+            resource.setrlimit(resource.RLIMIT_AS, (int(max_gb * 2**30), int(max_gb * 2**30)))
+
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, preexec_fn=limit)
     except subprocess.TimeoutExpired:
         return {"load_average_before": load, "error": f"stopped after {timeout:g} s"}
     if p.returncode != 0:
-        return {"load_average_before": load, "error": (p.stderr.strip().splitlines() or ["?"])[-1]}
+        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1]
+        return {
+            "load_average_before": load,
+            "error": why + (f" (address space capped at {max_gb:g} GB)" if max_gb else ""),
+        }
     return {"load_average_before": load, **json.loads(p.stdout.strip().splitlines()[-1])}
 
 
@@ -111,7 +121,7 @@ def bench_circuit(a: argparse.Namespace) -> dict:
     out: dict = {"cells": a.size * a.size, "points": a.points, "pairs": a.points * (a.points - 1) // 2}
     out["rtol"] = a.rtol
     with tempfile.TemporaryDirectory() as folder:
-        out["linfen_geo"] = _child("linfen_geo", a, folder, None)
+        out["linfen_geo"] = _child("linfen_geo", a, folder, None, None)
         if a.no_peer:
             return out
         try:
@@ -119,7 +129,7 @@ def bench_circuit(a: argparse.Namespace) -> dict:
         except ImportError:
             out["landschaft"] = "not installed"
             return out
-        out["landschaft"] = _child("landschaft", a, folder, a.peer_timeout)
+        out["landschaft"] = _child("landschaft", a, folder, a.peer_timeout, a.peer_max_gb)
         ours, theirs = out["linfen_geo"], out["landschaft"]
         if "seconds" in ours and "seconds" in theirs:
             out["ratio_linfen_over_landschaft"] = round(ours["seconds"] / theirs["seconds"], 2)
@@ -162,7 +172,8 @@ def main() -> None:
     p.add_argument("--rtol", type=float, default=1e-8)
     p.add_argument("--cost", type=int, default=10, help="cost-distance sources (0: skip)")
     p.add_argument("--no-peer", action="store_true", help="skip landschaft")
-    p.add_argument("--peer-timeout", type=float, default=900.0, help="stop landschaft after this many seconds")
+    p.add_argument("--peer-timeout", type=float, default=600.0, help="stop landschaft after this many seconds")
+    p.add_argument("--peer-max-gb", type=float, default=18.0, help="address-space cap of the landschaft process")
     p.add_argument("--only", choices=["linfen_geo", "landschaft"], help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
     a = p.parse_args()

@@ -236,7 +236,7 @@ class _Basis:
             self.u, self.w, self.g, n, grounded=self.focal[-1:], method=method, rtol=rtol
         )
         b = sp.csr_matrix((np.ones(k - 1), (self.focal[:-1], np.arange(k - 1))), shape=(n, k - 1))
-        self.x = solver.solve_many(b)  # k-1 solves, one hierarchy
+        self.x = np.asfortranarray(solver.solve_many(b))  # k-1 solves, one hierarchy; columns contiguous
         del solver, b
         z = np.zeros((k, k))
         z[:, :-1] = self.x[self.focal]
@@ -325,6 +325,8 @@ def _solve_pairs(
         if len(unodes) < 2:
             continue
         basis = _Basis(net, comp, unodes, method, rtol)
+        # only the sum wanted: add node currents, spread on the grid once (same additions, same order per cell)
+        node_sum = np.zeros(basis.x.shape[0]) if maps["cum"] and not maps["cur"] and out.max_current is None else None
         for i in range(len(unodes)):
             ids_i = pts_ids[pts_nodes == unodes[i]]
             for j in range(i + 1, len(unodes)):
@@ -345,12 +347,18 @@ def _solve_pairs(
                         out.voltages[key] = net.to_grid(v, basis.nodes)
                     inj = np.zeros(len(unodes))
                     inj[i], inj[j] = -1.0, 1.0
-                    cur = net.to_grid(basis.currents(v, inj), basis.nodes)
+                    cur = basis.currents(v, inj)
+                    if node_sum is not None:
+                        node_sum += cur
+                        continue
+                    cur = net.to_grid(cur, basis.nodes)
                     if maps["cur"]:
                         out.currents[key] = cur
                     out.cumulative_current += cur
                     if out.max_current is not None:
                         np.maximum(out.max_current, cur, out=out.max_current)
+        if node_sum is not None:
+            out.cumulative_current += net.to_grid(node_sum, basis.nodes)
 
 
 def circuit_pairwise(
