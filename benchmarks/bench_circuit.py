@@ -65,8 +65,18 @@ def _peak_mb() -> float:
 def _run_engine(engine: str, size: int, points: int, seed: int, rtol: float, folder: str) -> dict:
     """One engine in this (fresh) process; arrays saved in ``folder`` for the comparison."""
     res, focal, _, _ = _inputs(size, points, seed)
+    iterations: list[int] = []
     if engine == "linfen_geo":
-        from linfen_geo.connectivity import circuit_pairwise
+        from linfen_geo.connectivity import _solve, circuit_pairwise
+
+        block_cg = _solve.GroundedSolver._block_cg
+
+        def counted(self, r):  # record the block-CG iteration count (the solver is freed after the solves)
+            x = block_cg(self, r)
+            iterations.extend(self.iterations[-1:])
+            return x
+
+        _solve.GroundedSolver._block_cg = counted
 
         def run():
             r = circuit_pairwise(res, focal, solver="amg", rtol=rtol, current_maps=True)
@@ -86,7 +96,9 @@ def _run_engine(engine: str, size: int, points: int, seed: int, rtol: float, fol
     np.save(Path(folder) / f"{engine}_res.npy", resist)
     np.save(Path(folder) / f"{engine}_cum.npy", cum)
     cells = size * size
+    extra = {"cg_iterations": iterations} if iterations else {}
     return {
+        **extra,
         "seconds": round(seconds, 2),
         "peak_rss_mb": round(peak),
         "rss_before_call_mb": round(before),

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from linfen_geo.errors import LinfenGeoError
 
-__all__ = ["AUTO_DIRECT_MAX_NODES", "BlockVCycle", "GroundedSolver", "SolverError"]
+__all__ = ["AUTO_DIRECT_MAX_NODES", "BlockVCycle", "GroundedSolver", "SolverError", "spmm"]
 
 #: below this many unknowns ``method="auto"`` factorises (exact and faster than AMG on small grids)
 AUTO_DIRECT_MAX_NODES = 20_000
@@ -192,15 +192,21 @@ class GroundedSolver:
         return out
 
     def _block_cg(self, r: np.ndarray) -> np.ndarray:
-        """Block CG on the right-hand sides ``r`` (n x k, overwritten: it becomes the residual)."""
+        """Block CG on the right-hand sides ``r`` (n x k, overwritten: it becomes the residual).
+
+        Every n x k block is allocated once: A p goes into the V-cycle's finest
+        work block (free while A p is in use), the V-cycle writes into its own
+        blocks. Touching fresh memory is slow on virtual machines; at 16 M cells
+        a new n x 9 block costs seconds.
+        """
         a, m = self.matrix, self._block
         bn = np.sqrt(np.einsum("ij,ij->j", r, r))
         bn[bn == 0] = 1.0
         x = np.zeros_like(r)
-        p = m(r)  # z, which becomes the first search direction
+        p = m(r).copy()  # z, which becomes the first search direction
         rz = np.einsum("ij,ij->j", r, p)
         for it in range(1, 2001):
-            ap = a @ p
+            ap = spmm(a, p, m.work(0, r.shape))
             alpha = rz / np.einsum("ij,ij->j", p, ap)
             _axpy(x, p, alpha)
             _axpy(r, ap, -alpha)
@@ -208,6 +214,7 @@ class GroundedSolver:
             res = np.sqrt(np.einsum("ij,ij->j", r, r)) / bn
             if np.all(res <= self.rtol):
                 self.iterations.append(it)
+                m.release()
                 return x
             z = m(r)
             rz_new = np.einsum("ij,ij->j", r, z)
@@ -216,6 +223,7 @@ class GroundedSolver:
             p *= beta
             p += z
             del z
+        m.release()
         raise SolverError(
             f"block conjugate gradients stopped at relative residual {res.max():.2e} (asked {self.rtol:g})"
         )
@@ -230,11 +238,33 @@ def _axpy(y: np.ndarray, x: np.ndarray, alpha: np.ndarray) -> None:
         y[s : s + _ROWS] += x[s : s + _ROWS] * alpha
 
 
+def spmm(a: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = a @ x`` for a CSR matrix and a C-ordered block, written into ``out`` (no new block).
+
+    Uses scipy's compiled kernel behind ``csr_matrix @ ndarray``; falls back to
+    ``a @ x`` (a new block) when that kernel is not available.
+    """
+    try:
+        from scipy.sparse import _sparsetools
+
+        if not (x.flags.c_contiguous and out.flags.c_contiguous and a.indptr.dtype == a.indices.dtype):
+            raise TypeError
+        out.fill(0.0)
+        _sparsetools.csr_matvecs(
+            a.shape[0], a.shape[1], x.shape[1], a.indptr, a.indices, a.data, x.ravel(), out.ravel()
+        )
+    except (ImportError, AttributeError, TypeError, ValueError):
+        out[...] = a @ x
+    return out
+
+
 class BlockVCycle:
     """Symmetric V-cycle on a pyamg hierarchy applied to a block of vectors (damped Jacobi smoothing).
 
     The prolongators are converted to CSR once and the restrictions are their
     transposes (views, no copy); pyamg's own BSR copies are replaced by them.
+    Two work blocks per level (the result and one temporary) are allocated on
+    the first call and reused until :meth:`release`.
     """
 
     def __init__(self, ml: object, sweeps: int = 1) -> None:
@@ -255,6 +285,19 @@ class BlockVCycle:
             self._cho = None
             self._pinv = np.linalg.pinv(coarse)
         self.sweeps = sweeps
+        self._work: dict[tuple[int, int], np.ndarray] = {}
+
+    def work(self, lev: int, shape: tuple[int, int], which: int = 0) -> np.ndarray:
+        """Work block ``which`` (0: temporary, 1: result) of level ``lev`` for ``shape[1]`` vectors."""
+        rows = self.levels[lev][0].shape[0]
+        buf = self._work.get((lev, which))
+        if buf is None or buf.shape != (rows, shape[1]):
+            buf = self._work[lev, which] = np.empty((rows, shape[1]))
+        return buf
+
+    def release(self) -> None:
+        """Free the work blocks."""
+        self._work.clear()
 
     def _coarse(self, b: np.ndarray) -> np.ndarray:
         import scipy.linalg as la
@@ -262,33 +305,30 @@ class BlockVCycle:
         return la.cho_solve(self._cho, b) if self._cho is not None else self._pinv @ b
 
     def __call__(self, b: np.ndarray) -> np.ndarray:
+        """The V-cycle applied to ``b``; the result is a work block, valid until the next call."""
         return self._cycle(0, b)
 
     def _cycle(self, lev: int, b: np.ndarray) -> np.ndarray:
         if lev == len(self.levels):
             return self._coarse(b)
         a, wd, p = self.levels[lev]
-        x = wd * b
+        x = np.multiply(wd, b, out=self.work(lev, b.shape, 1))
+        t = self.work(lev, b.shape, 0)
         for _ in range(self.sweeps - 1):
-            _smooth(a, wd, b, x)
-        t = a @ x
+            _smooth(a, wd, b, x, t)
+        spmm(a, x, t)
         np.subtract(b, t, out=t)  # residual
-        c = p.T @ t
-        del t
-        e = self._cycle(lev + 1, c)
-        del c
-        t = p @ e
+        e = self._cycle(lev + 1, p.T @ t)
+        x += spmm(p, e, t)
         del e
-        x += t
-        del t
         for _ in range(self.sweeps):
-            _smooth(a, wd, b, x)
+            _smooth(a, wd, b, x, t)
         return x
 
 
-def _smooth(a: sp.csr_matrix, wd: np.ndarray, b: np.ndarray, x: np.ndarray) -> None:
-    """One damped Jacobi sweep in place: ``x += wd * (b - a @ x)``."""
-    t = a @ x
+def _smooth(a: sp.csr_matrix, wd: np.ndarray, b: np.ndarray, x: np.ndarray, t: np.ndarray) -> None:
+    """One damped Jacobi sweep in place: ``x += wd * (b - a @ x)``, ``t`` a work block."""
+    spmm(a, x, t)
     np.subtract(b, t, out=t)
     t *= wd
     x += t
