@@ -295,3 +295,104 @@ def test_bad_inputs():
     with pytest.raises(GeographicCRSError):
         circuit_pairwise(da.rio.write_crs("EPSG:4326"), focal)
     assert conductance_grid(da.rio.write_crs("EPSG:4546")).shape == (4, 4)
+
+
+def _georef(values: np.ndarray, band: bool = False):
+    """A rioxarray DataArray in EPSG:4546, 30 m cells, nodata -9999 where values are NaN."""
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    ny, nx = values.shape
+    da = xr.DataArray(
+        np.where(np.isnan(values), -9999.0, values),
+        dims=("y", "x"),
+        coords={"y": 3_900_000.0 - 30.0 * (np.arange(ny) + 0.5), "x": 500_000.0 + 30.0 * (np.arange(nx) + 0.5)},
+    )
+    if band:
+        da = da.expand_dims(band=[1])
+    return da.rio.write_crs("EPSG:4546").rio.write_nodata(-9999.0)
+
+
+def _check_map(da, ref: np.ndarray, hab, has_node: np.ndarray, units: str) -> None:
+    import xarray as xr
+
+    assert isinstance(da, xr.DataArray)
+    grid = hab.squeeze(drop=True)
+    assert da.dims == grid.dims == ("y", "x")
+    for dim in ("x", "y"):
+        assert da.indexes[dim].equals(grid.indexes[dim]) and da[dim].attrs == grid[dim].attrs
+    assert da.rio.crs == grid.rio.crs
+    assert da.rio.transform() == grid.rio.transform()
+    assert np.isnan(da.rio.nodata) and np.isnan(da.attrs["_FillValue"])
+    assert da.attrs["units"] == units and da.attrs["long_name"]
+    np.testing.assert_array_equal(np.isnan(da.values), ~has_node)
+    np.testing.assert_array_equal(da.values[has_node], ref[has_node])
+
+
+@pytest.mark.parametrize("band", [False, True])
+def test_dataarray_in_dataarray_out(band, tmp_path):
+    import rioxarray
+    import xarray as xr
+
+    res, focal = _landscape(3, shape=(12, 14))
+    hab = _georef(res, band=band)
+    has_node = np.isfinite(res)
+    kw = {"pair_maps": True, "voltage_maps": True, "max_current": True, "neighbours": 8}
+    ref = circuit_pairwise(res, focal, **kw)
+    out = circuit_pairwise(hab, focal, **kw)
+    np.testing.assert_array_equal(out.resistance, ref.resistance)
+    _check_map(out.cumulative_current, ref.cumulative_current, hab, has_node, "A")
+    assert out.cumulative_current.name == "cumulative_current"
+    _check_map(out.max_current, ref.max_current, hab, has_node, "A")
+    assert set(out.currents) == set(ref.currents) and set(out.voltages) == set(ref.voltages)
+    for key in ref.currents:
+        _check_map(out.currents[key], ref.currents[key], hab, has_node, "A")
+        _check_map(out.voltages[key], ref.voltages[key], hab, has_node, "V")
+    assert out.voltages[1, 2].name == "voltage_1_2"
+    # the maps write and read back as GeoTIFF with their CRS, transform and nodata
+    path = tmp_path / "cum.tif"
+    out.cumulative_current.rio.to_raster(path)
+    back = rioxarray.open_rasterio(path, masked=True).squeeze(drop=True)
+    assert back.rio.crs == hab.rio.crs and back.rio.transform() == hab.squeeze(drop=True).rio.transform()
+    np.testing.assert_array_equal(np.isnan(back.values), ~has_node)
+    np.testing.assert_allclose(back.values[has_node], ref.cumulative_current[has_node], rtol=1e-15)
+    # one-to-all / all-to-one and advanced mode too
+    for fn in (circuit_one_to_all, circuit_all_to_one):
+        r0 = fn(res, focal, point_maps=True, voltage_maps=True)
+        r1 = fn(hab, focal, point_maps=True, voltage_maps=True)
+        _check_map(r1.cumulative_current, r0.cumulative_current, hab, has_node, "A")
+        for n in r0.currents:
+            _check_map(r1.currents[n], r0.currents[n], hab, has_node, "A")
+            _check_map(r1.voltages[n], r0.voltages[n], hab, has_node, "V")
+    src = np.where(focal == 1, 1.0, 0.0)
+    gnd = np.where(focal == 2, 0.0, np.nan)
+    a0 = circuit_advanced(res, src, gnd)
+    a1 = circuit_advanced(hab, src, gnd)
+    _check_map(a1.voltage, a0.voltage, hab, has_node, "V")
+    _check_map(a1.current, a0.current, hab, has_node, "A")
+    assert isinstance(xr.Dataset({"v": a1.voltage, "c": a1.current}), xr.Dataset)
+
+
+def test_numpy_in_numpy_out():
+    res, focal = _landscape(4)
+    r = circuit_pairwise(res, focal, pair_maps=True, voltage_maps=True, max_current=True)
+    maps = [r.cumulative_current, r.max_current, *r.currents.values(), *r.voltages.values()]
+    f = circuit_one_to_all(res, focal, point_maps=True, voltage_maps=True)
+    maps += [f.cumulative_current, *f.currents.values(), *f.voltages.values()]
+    a = circuit_advanced(res, np.where(focal == 1, 1.0, 0.0), np.where(focal == 2, 0.0, np.nan))
+    maps += [a.voltage, a.current]
+    assert all(type(m) is np.ndarray and m.shape == res.shape for m in maps)
+    assert np.all(r.cumulative_current[np.isnan(res)] == 0.0)  # no NaN in numpy maps (Circuitscape's 0)
+
+
+def test_dataarray_focal_regions_keep_their_nodata_cells():
+    res = np.ones((6, 8))
+    res[0, 0] = np.nan  # a focal region's nodata cell joins its node (Circuitscape)
+    focal = np.zeros((6, 8))
+    focal[0:2, 0] = 1
+    focal[5, 7] = 2
+    focal[3, 4] = 3
+    ref = circuit_pairwise(res, focal, neighbours=4)
+    out = circuit_pairwise(_georef(res), focal, neighbours=4)
+    assert not np.isnan(out.cumulative_current.values[0, 0])
+    assert out.cumulative_current.values[0, 0] == ref.cumulative_current[0, 0] > 0

@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from linfen_geo.connectivity._focal import FocalCells, focal_cells, merge_pair_regions, merge_point_regions
 from linfen_geo.connectivity._grid import as_grid
+from linfen_geo.connectivity._maps import map_template, wrap_maps
 from linfen_geo.connectivity._network import Network, branch_node_currents, build_network, node_currents_injected
 from linfen_geo.connectivity._solve import GroundedSolver
 from linfen_geo.errors import InputError
@@ -63,20 +65,27 @@ class PairwiseResult:
     resistance : numpy.ndarray
         Effective resistances (ohm, or cell units); -1 for pairs in different
         components, on no cell, or excluded; 0 on the diagonal.
-    cumulative_current, max_current : numpy.ndarray or None
+    cumulative_current, max_current : numpy.ndarray, xarray.DataArray or None
         Sum and maximum over pairs of the current maps (A per cell; unit current
         between each pair); ``max_current`` is -9999 where no pair was solved.
     currents, voltages : dict
         Per-pair maps keyed by ``(id_a, id_b)`` when asked for; voltages are 0 V
         at ``id_a`` (1 A flows from ``id_b`` to ``id_a``).
+
+    Maps are numpy arrays for array input (0 A / 0 V on cells without a node).
+    For a DataArray habitat they are DataArrays on its grid (dims, coords, CRS,
+    transform), NaN (``_FillValue``) on cells without a node and, in
+    ``max_current``, where no pair was solved; ``attrs`` give ``units`` ("A",
+    "V") and ``long_name``; names ``cumulative_current``, ``max_current``,
+    ``current_<a>_<b>``, ``voltage_<a>_<b>``.
     """
 
     ids: np.ndarray
     resistance: np.ndarray
-    cumulative_current: np.ndarray | None = None
-    max_current: np.ndarray | None = None
-    currents: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    voltages: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    cumulative_current: Any = None
+    max_current: Any = None
+    currents: dict[tuple[int, int], Any] = field(default_factory=dict)
+    voltages: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def pairs(self) -> list[tuple[int, int, float]]:
         """``(id_a, id_b, resistance)`` for every pair a < b (Circuitscape's 3-column file)."""
@@ -94,23 +103,29 @@ class FocalResult:
 
     ``resistance`` holds, per focal id, the resistance between it and all other
     focal nodes tied together (one-to-all), 0 (all-to-one), or -1 when the id had
-    nothing to connect to. Maps are keyed by focal id.
+    nothing to connect to. Maps are keyed by focal id; numpy arrays, or
+    DataArrays for a DataArray habitat, as in :class:`PairwiseResult` (names
+    ``current_<id>``, ``voltage_<id>``).
     """
 
     ids: np.ndarray
     resistance: np.ndarray
-    cumulative_current: np.ndarray | None = None
-    max_current: np.ndarray | None = None
-    currents: dict[int, np.ndarray] = field(default_factory=dict)
-    voltages: dict[int, np.ndarray] = field(default_factory=dict)
+    cumulative_current: Any = None
+    max_current: Any = None
+    currents: dict[int, Any] = field(default_factory=dict)
+    voltages: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
 class AdvancedResult:
-    """Result of :func:`circuit_advanced`: voltage and current maps (0 outside solved components)."""
+    """Result of :func:`circuit_advanced`: voltage (V) and current (A) maps, 0 outside solved components.
 
-    voltage: np.ndarray
-    current: np.ndarray
+    numpy arrays, or for a DataArray habitat DataArrays named ``voltage`` and
+    ``current`` on its grid, NaN on cells without a node.
+    """
+
+    voltage: Any
+    current: Any
     solved_components: int
 
 
@@ -198,28 +213,42 @@ def _check_on_cells(net: Network, pts: FocalCells, policy: str) -> None:
 
 
 class _Basis:
-    """k-1 grounded solves for the focal nodes of one component; everything else follows from them."""
+    """k-1 grounded solves for the focal nodes of one component; everything else follows from them.
+
+    ``x`` (nodes x k-1) holds the solutions with 1 A into focal node i and the
+    last focal node grounded; the grounded node's own solution is 0. The matrix
+    and the AMG hierarchy are freed once the solves are done.
+    """
 
     def __init__(self, net: Network, comp: int, focal_nodes: np.ndarray, method: str, rtol: float) -> None:
-        self.nodes = np.flatnonzero(net.component == comp)
-        local = np.full(net.n_nodes, -1, dtype=np.int64)
-        local[self.nodes] = np.arange(len(self.nodes))
-        self.focal = local[np.asarray(focal_nodes)]  # local numbers of the distinct focal nodes
+        focal_nodes = np.asarray(focal_nodes)
+        if net.n_components == 1:  # the whole network: no renumbering, no copy of the conductors
+            self.nodes = None
+            self.focal = focal_nodes.astype(np.int64)
+            n = net.n_nodes
+        else:
+            self.nodes = np.flatnonzero(net.component == comp)
+            self.focal = np.searchsorted(self.nodes, focal_nodes).astype(np.int64)  # local numbers
+            n = len(self.nodes)
         self.u, self.w, self.g = net.sub_edges(self.nodes)
-        lap = net.laplacian(self.nodes)
-        ground = self.focal[-1]
-        solver = GroundedSolver(lap, grounded=np.array([ground]), method=method, rtol=rtol)
-        b = np.zeros((len(self.nodes), len(self.focal) - 1))
-        b[self.focal[:-1], np.arange(len(self.focal) - 1)] = 1.0
-        self.x = np.zeros((len(self.focal), len(self.nodes)))
-        self.x[:-1] = solver.solve_many(b).T  # k-1 solves, one hierarchy
-        z = self.x[:, self.focal]
+        k = len(self.focal)
+        solver = GroundedSolver.from_edges(
+            self.u, self.w, self.g, n, grounded=self.focal[-1:], method=method, rtol=rtol
+        )
+        b = sp.csr_matrix((np.ones(k - 1), (self.focal[:-1], np.arange(k - 1))), shape=(n, k - 1))
+        self.x = np.asfortranarray(solver.solve_many(b))  # k-1 solves, one hierarchy; columns contiguous
+        del solver, b
+        z = np.zeros((k, k))
+        z[:, :-1] = self.x[self.focal]
         self.z = (z + z.T) / 2.0  # Green's function on the focal nodes (row/column of the ground is 0)
+
+    def _sol(self, i: int) -> np.ndarray:
+        return self.x[:, i] if i < self.x.shape[1] else np.zeros(self.x.shape[0])
 
     def pair(self, i: int, j: int) -> tuple[float, np.ndarray]:
         """Resistance between focal nodes i and j, and voltages with 1 A from j to i and 0 V at i."""
-        v = self.x[j] - self.x[i]
-        v = v - v[self.focal[i]]
+        v = self._sol(j) - self._sol(i)
+        v -= v[self.focal[i]]
         return float(v[self.focal[j]]), v
 
     def resistance(self, i: int, j: int) -> float:
@@ -245,7 +274,7 @@ class _Basis:
         vfull = np.zeros(len(self.focal))
         vfull[free] = vf
         j = k @ vfull  # currents entering each focal node (the grounds' are negative)
-        v = j @ self.x
+        v = self.x @ j[:-1]
         self.last_inject = j
         return v - v[self.focal[np.flatnonzero(grounded)[0]]]
 
@@ -296,6 +325,8 @@ def _solve_pairs(
         if len(unodes) < 2:
             continue
         basis = _Basis(net, comp, unodes, method, rtol)
+        # only the sum wanted: add node currents, spread on the grid once (same additions, same order per cell)
+        node_sum = np.zeros(basis.x.shape[0]) if maps["cum"] and not maps["cur"] and out.max_current is None else None
         for i in range(len(unodes)):
             ids_i = pts_ids[pts_nodes == unodes[i]]
             for j in range(i + 1, len(unodes)):
@@ -316,12 +347,18 @@ def _solve_pairs(
                         out.voltages[key] = net.to_grid(v, basis.nodes)
                     inj = np.zeros(len(unodes))
                     inj[i], inj[j] = -1.0, 1.0
-                    cur = net.to_grid(basis.currents(v, inj), basis.nodes)
+                    cur = basis.currents(v, inj)
+                    if node_sum is not None:
+                        node_sum += cur
+                        continue
+                    cur = net.to_grid(cur, basis.nodes)
                     if maps["cur"]:
                         out.currents[key] = cur
                     out.cumulative_current += cur
                     if out.max_current is not None:
                         np.maximum(out.max_current, cur, out=out.max_current)
+        if node_sum is not None:
+            out.cumulative_current += net.to_grid(node_sum, basis.nodes)
 
 
 def circuit_pairwise(
@@ -381,6 +418,8 @@ def circuit_pairwise(
     Returns
     -------
     PairwiseResult
+        Maps are numpy arrays for array input, DataArrays on the habitat's grid
+        for a DataArray habitat (see :class:`PairwiseResult`).
 
     Examples
     --------
@@ -391,6 +430,20 @@ def circuit_pairwise(
     >>> r = circuit_pairwise(np.ones((3, 3)), f, neighbours=4, pair_maps=True)
     >>> round(float(r.resistance[0, 1]), 6), round(float(r.currents[1, 2][1, 1]), 6)
     (1.5, 0.5)
+
+    The same grid as a georeferenced DataArray (30 m cells, a nodata hole):
+    the maps come back as DataArrays on that grid, NaN where there is no cell.
+
+    >>> import xarray as xr, rioxarray  # noqa: F401
+    >>> hab = xr.DataArray(
+    ...     np.array([[1.0, 1, 1], [1, np.nan, 1], [1, 1, 1]]),
+    ...     dims=("y", "x"), coords={"y": [75.0, 45.0, 15.0], "x": [15.0, 45.0, 75.0]},
+    ... ).rio.write_crs("EPSG:4546")
+    >>> cum = circuit_pairwise(hab, f, neighbours=4).cumulative_current
+    >>> cum.name, cum.attrs["units"], str(cum.rio.crs), cum.rio.transform().a
+    ('cumulative_current', 'A', 'EPSG:4546', 30.0)
+    >>> cum.values.round(3).tolist()
+    [[1.0, 0.5, 0.5], [0.5, nan, 0.5], [0.5, 0.5, 1.0]]
     """
     cond, reg, pts = _prepare(
         habitat,
@@ -409,6 +462,7 @@ def circuit_pairwise(
         excluded = {(int(a), int(b)) for a in u for b in u if a != b and (int(a), int(b)) not in inc}
     if exclude_pairs is not None:
         excluded |= _pair_key_sets(exclude_pairs) or set()
+    tmpl = map_template(habitat)
     ids = pts.unique
     k = len(ids)
     index = {int(p): i for i, p in enumerate(ids)}
@@ -423,9 +477,13 @@ def circuit_pairwise(
         _check_on_cells(net, pts, focal_on_nodata)
         nodes = net.nodemap[pts.rows, pts.cols]
         _solve_pairs(net, pts.ids, nodes, res, index, excluded, maps, out, solver, rtol)
+        has_node = net.nodemap >= 0 if tmpl is not None else None
+        del net
     else:
         base = build_network(cond, regions=reg, neighbours=neighbours, average=average)
         _check_on_cells(base, pts, focal_on_nodata)
+        has_node = base.nodemap >= 0 if tmpl is not None else None
+        del base
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 if (int(a), int(b)) in excluded:
@@ -434,6 +492,8 @@ def circuit_pairwise(
                     cond, regions=merge_pair_regions(reg, pts, cond.shape, a, b), neighbours=neighbours, average=average
                 )
                 pair_nodes = np.array([net.nodemap[pts.first_cell(a)], net.nodemap[pts.first_cell(b)]])
+                if has_node is not None:  # the pair's focal regions may add nodes on nodata cells
+                    has_node |= net.nodemap >= 0
                 sub = -np.ones((2, 2))
                 _solve_pairs(
                     net, np.array([a, b]), pair_nodes, sub, {int(a): 0, int(b): 1}, set(), maps, out, solver, rtol
@@ -442,7 +502,7 @@ def circuit_pairwise(
     np.fill_diagonal(res, 0.0)
     if not current_maps:
         out.cumulative_current = None
-    return out
+    return wrap_maps(out, tmpl, has_node, "pairs")
 
 
 def _focal_mode(
@@ -544,7 +604,8 @@ def _focal_mode(
                 np.maximum(out.max_current, cur, out=out.max_current)
     if not current_maps:
         out.cumulative_current = None
-    return out
+    tmpl = map_template(habitat)
+    return wrap_maps(out, tmpl, net.nodemap >= 0 if tmpl is not None else None, "focal nodes")
 
 
 def circuit_advanced(
@@ -631,13 +692,18 @@ def circuit_advanced(
         if s_node[nodes].sum() == 0 or g_node[nodes].sum() == 0:
             continue
         direct = np.flatnonzero(np.isinf(g_node[nodes]))
-        gs = GroundedSolver(net.laplacian(nodes), grounded=direct, ground_g=finite[nodes], method=solver, rtol=rtol)
-        v = gs.solve(s_node[nodes])
         u, w, g = net.sub_edges(nodes)
+        gs = GroundedSolver.from_edges(
+            u, w, g, len(nodes), grounded=direct, ground_g=finite[nodes], method=solver, rtol=rtol
+        )
+        v = gs.solve(s_node[nodes])
+        del gs
         volt[nodes] = v
         cur[nodes] = branch_node_currents(u, w, g, v, finite[nodes])
         solved += 1
-    return AdvancedResult(voltage=net.to_grid(volt), current=net.to_grid(cur), solved_components=solved)
+    out = AdvancedResult(voltage=net.to_grid(volt), current=net.to_grid(cur), solved_components=solved)
+    tmpl = map_template(habitat)
+    return wrap_maps(out, tmpl, net.nodemap >= 0 if tmpl is not None else None, "advanced")
 
 
 def circuit_one_to_all(habitat: Any, focal: Any, **kw: Any) -> FocalResult:
