@@ -23,7 +23,30 @@ from typing import Any
 from linfen_geo.errors import InputError
 from linfen_geo.io.textfiles import check_regular_file
 
-__all__ = ["add_greening_parser", "class_schemes", "cmd_greening"]
+__all__ = ["add_greening_parser", "class_schemes", "cmd_greening", "use_raster_options"]
+
+
+def use_raster_options(args: argparse.Namespace, cat: Any) -> None:
+    """Put ``--landcover`` (with ``--classes`` or the scheme recorded in the file) and ``--dem`` into the catalog.
+
+    Shared by the commands that take the user's rasters (``greening``, ``pattern``); bad files fail here.
+    """
+    from linfen_geo.io.rasters import raster_class_scheme
+
+    if args.classes and not args.landcover:
+        raise InputError("--classes describes the raster given with --landcover; pass --landcover PATH too")
+    if args.landcover:
+        check_regular_file(args.landcover, where=f"--landcover {args.landcover}")
+        classes = args.classes or raster_class_scheme(args.landcover)
+        if not classes:
+            raise InputError(
+                f"which classes does {args.landcover} hold? pass --classes {' | '.join(class_schemes(cat))} "
+                "(`linfen-geo data import` records it in the file)"
+            )
+        cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
+    if args.dem:
+        check_regular_file(args.dem, where=f"--dem {args.dem}")
+        cat.use("dem", args.dem, status="real", source=str(args.dem))
 
 
 def class_schemes(catalog: Any = None) -> list[str]:
@@ -60,20 +83,7 @@ def cmd_greening(args: argparse.Namespace, catalog: Any = None) -> int:
 def _greening(
     args: argparse.Namespace, cat: Any, out: Any, corridor_greening: Any, raster_class_scheme: Any, write_greening: Any
 ) -> list[Path]:
-    if args.classes and not args.landcover:
-        raise InputError("--classes describes the raster given with --landcover; pass --landcover PATH too")
-    if args.landcover:
-        check_regular_file(args.landcover, where=f"--landcover {args.landcover}")
-        classes = args.classes or raster_class_scheme(args.landcover)
-        if not classes:
-            raise InputError(
-                f"which classes does {args.landcover} hold? pass --classes {' | '.join(class_schemes(cat))} "
-                "(`linfen-geo data import` records it in the file)"
-            )
-        cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
-    if args.dem:
-        check_regular_file(args.dem, where=f"--dem {args.dem}")
-        cat.use("dem", args.dem, status="real", source=str(args.dem))
+    use_raster_options(args, cat)
     res = corridor_greening(catalog=cat, corridor_mode=args.corridor_mode)
     paths = write_greening(res, out)
     for note in res.notes[:2]:

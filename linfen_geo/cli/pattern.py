@@ -21,7 +21,6 @@ import time
 from typing import Any
 
 from linfen_geo.errors import InputError
-from linfen_geo.io.textfiles import check_regular_file
 
 __all__ = ["add_pattern_parser", "cmd_pattern"]
 
@@ -32,8 +31,7 @@ def _log(msg: str) -> None:
 
 def cmd_pattern(args: argparse.Namespace, catalog: Any = None) -> int:
     """Handler of ``linfen-geo pattern``: run the pattern and write it to ``--out``."""
-    from linfen_geo.cli.greening import class_schemes
-    from linfen_geo.io.rasters import raster_class_scheme
+    from linfen_geo.cli.greening import use_raster_options
     from linfen_geo.layer_catalog.core import get_catalog
     from linfen_geo.pattern import security_pattern
     from linfen_geo.reports.pattern import write_pattern
@@ -46,18 +44,7 @@ def cmd_pattern(args: argparse.Namespace, catalog: Any = None) -> int:
     cat = catalog if catalog is not None else get_catalog()
     t0 = time.perf_counter()
     with OutputDir(args.out, overwrite=args.force) as out:  # refuses a foreign folder now, before any work
-        if args.landcover:
-            check_regular_file(args.landcover, where=f"--landcover {args.landcover}")
-            classes = args.classes or raster_class_scheme(args.landcover)
-            if not classes:
-                raise InputError(
-                    f"which classes does {args.landcover} hold? pass --classes {' | '.join(class_schemes(cat))} "
-                    "(`linfen-geo data import` records it in the file)"
-                )
-            cat.use("landcover", args.landcover, classes=classes, status="real", source=str(args.landcover))
-        if args.dem:
-            check_regular_file(args.dem, where=f"--dem {args.dem}")
-            cat.use("dem", args.dem, status="real", source=str(args.dem))
+        use_raster_options(args, cat)
         res = security_pattern(catalog=cat, sensitivity=args.sensitivity, seed=args.seed)
         paths = write_pattern(res, out, prefix="")
     for n in res.notes[:2]:
