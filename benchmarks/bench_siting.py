@@ -391,7 +391,8 @@ def child_memory(method: str, n: int, trace: bool, pg_sock: str | None) -> dict:
     else:
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         hwm = _proc_kib("VmHWM") if hwm_reset else None
-        out["peak_rss_mb"] = maxrss / 1024  # ru_maxrss: the process's peak, setup included
+        if hwm is None:  # no /proc: ru_maxrss (on Linux it keeps the parent's peak across exec: not used there)
+            out["peak_rss_mb"] = maxrss / 1024
         out["rss_before_mb"] = rss0 / 1024 if rss0 is not None else None
         out["run_peak_rss_mb"] = hwm / 1024 if hwm is not None else None  # VmHWM after the reset: this run's peak
         out["rss_increase_mb"] = (hwm - rss0) / 1024 if hwm is not None and rss0 is not None else None
@@ -580,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": rows,
         "memory": memory,
         "memory_note": "fresh process per method and size, after the catalog, red lines and sites are in memory: "
-        "peak_rss_mb = ru_maxrss (the process's peak, setup included); run_peak_rss_mb = VmHWM reset (clear_refs 5) just "
+        "run_peak_rss_mb = VmHWM reset (clear_refs 5) just "
         "before the run; rss_increase_mb = run peak - RSS before the run; tracemalloc_peak_mb in a "
         "separate run (Python and numpy allocations only, not GEOS's); PostGIS: the client's and the server "
         "backend's VmHWM (parallel workers not counted)",
