@@ -32,6 +32,7 @@ baseline are compared with check_siting's. Peak memory is measured in separate f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -175,7 +176,9 @@ ORDER BY s.id
 
 def _pg_bin() -> Path | None:
     base = Path("/usr/lib/postgresql")
-    for d in sorted(base.glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True):
+    for d in sorted(
+        base.glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True
+    ):
         if (d / "initdb").exists() and (d / "pg_ctl").exists():
             return d
     found = shutil.which("initdb")
@@ -208,12 +211,16 @@ class PostGIS:
         self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                    "--encoding=UTF8", "--locale=C"])  # fmt: skip
         opts = f"-c listen_addresses='' -c unix_socket_directories='{self.sock}' -c fsync=off -c synchronous_commit=off"
-        self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start"])
+        self._run(
+            [str(bindir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start"]
+        )
         self.started = True
         self.conn = self.connect()
         with self.conn.cursor() as cur:
             cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-            cur.execute("SELECT postgis_lib_version() || ' (GEOS ' || postgis_geos_version() || ', PROJ ' || postgis_proj_version() || ')', version()")
+            cur.execute(
+                "SELECT postgis_lib_version() || ' (GEOS ' || postgis_geos_version() || ', PROJ ' || postgis_proj_version() || ')', version()"
+            )
             self.postgis_version, self.pg_version = cur.fetchone()
             cur.execute(
                 "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) VALUES (%s, 'linfen_geo', %s, %s, %s)",
@@ -239,7 +246,7 @@ class PostGIS:
         cur.execute(f"DROP TABLE IF EXISTS {table}_in")
         cur.execute(f"CREATE UNLOGGED TABLE {table}_in (id text, wkb bytea)")
         with cur.copy(f"COPY {table}_in (id, wkb) FROM STDIN") as cp:
-            for i, w in zip(ids, shapely.to_wkb(np.asarray(geoms, dtype=object))):
+            for i, w in zip(ids, shapely.to_wkb(np.asarray(geoms, dtype=object)), strict=False):
                 cp.write_row((str(i), w))
 
     def load_redlines(self, redlines: gpd.GeoDataFrame, max_vertices: int = 256) -> float:
@@ -281,10 +288,8 @@ class PostGIS:
         return df.astype({"overlap_m2": float, "nearest_m": float})
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.conn.close()
-        except Exception:
-            pass
         if getattr(self, "started", False):
             self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
             self.started = False
@@ -471,7 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         naive_per = (time.perf_counter() - t0) / args.naive
         ref = library_run(naive_sites, layers, rules, cat)
         naive_df = pd.DataFrame(
-            {"verdict": ref["verdict"].to_numpy(), "overlap_m2": [o for o, _ in naive], "nearest_m": [d for _, d in naive]},
+            {
+                "verdict": ref["verdict"].to_numpy(),
+                "overlap_m2": [o for o, _ in naive],
+                "nearest_m": [d for _, d in naive],
+            },
             index=ref.index,
         )
         naive_info = {
@@ -494,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             pg_info.update({"pieces": pg.red_pieces, "vertices": int(pg.red_vertices)})
             pg.query_sites = None
-        except Exception as exc:  # noqa: BLE001 - any failure to start: skip with the reason
+        except Exception as exc:
             print(f"PostGIS baseline skipped: {type(exc).__name__}: {exc}")
             pg_info = {"skipped": f"{type(exc).__name__}: {exc}"}
             if pg is not None:
@@ -559,7 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         if pg is not None:
             pg.close()
 
-    pieces = check_siting(synthetic_sites(10, bounds, seed=1, area=area), layers=layers, rules=rules, catalog=cat).layers.loc[0, "pieces"]
+    pieces = check_siting(
+        synthetic_sites(10, bounds, seed=1, area=area), layers=layers, rules=rules, catalog=cat
+    ).layers.loc[0, "pieces"]
     result = {
         "what": "per site verdict (R1 intersects -> prohibited, R6 within 500 m -> review), overlap m2 (AREA_CRS) and "
         "nearest red-line distance (EPSG:4546) for synthetic polygon sites. check_siting = read_sites + check_siting + "
@@ -618,7 +629,9 @@ def main(argv: list[str] | None = None) -> int:
     elif pg_info:
         print(f"PostGIS {pg_info['postgis']}: red lines -> {pg_info['pieces']} "
               f"pieces (256 vertices) loaded in {pg_info['load_redlines_seconds']:.2f} s")  # fmt: skip
-    print(f"{'sites':>8} {'method':<14} {'best s':>8} {'median s':>9} {'sites/s':>9} {'x check_siting (best/median)':>29}")
+    print(
+        f"{'sites':>8} {'method':<14} {'best s':>8} {'median s':>9} {'sites/s':>9} {'x check_siting (best/median)':>29}"
+    )
     for r in rows:
         for k, v in r["seconds"].items():
             if not isinstance(v, dict):
@@ -627,7 +640,9 @@ def main(argv: list[str] | None = None) -> int:
             rb = r["ratios"].get(f"{k}_over_check_siting_best")
             rm = r["ratios"].get(f"{k}_over_check_siting_median")
             rat = f"{rb:.2f} / {rm:.2f}" if rb is not None else "1"
-            print(f"{r['sites']:>8,} {name:<14} {v['best']:>8.3f} {v['median']:>9.3f} {round(r['sites'] / v['best']):>9,} {rat:>29}")
+            print(
+                f"{r['sites']:>8,} {name:<14} {v['best']:>8.3f} {v['median']:>9.3f} {round(r['sites'] / v['best']):>9,} {rat:>29}"
+            )
         if "postgis_load_sites_seconds" in r:
             print(f"{'':>8} postgis load sites {r['postgis_load_sites_seconds']:.3f} s; load + query "
                   f"{r['seconds']['postgis_load_sites_plus_query_best']:.3f} s "

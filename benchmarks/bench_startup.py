@@ -84,13 +84,15 @@ def top_functions(prof: Path, n: int = 30) -> dict[str, list[dict]]:
     st = pstats.Stats(str(prof))
     total = st.total_tt
     rows = []
-    for (file, line, func), (cc, nc, tt, ct, _callers) in st.stats.items():
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in st.stats.items():
         short = file
         for marker in ("site-packages/", "linfen_geo/", "lib/python3"):
             if marker in file:
                 short = (marker if marker == "linfen_geo/" else "") + file.split(marker, 1)[1]
                 break
-        rows.append({"function": f"{short}:{line}({func})", "ncalls": nc, "tottime": round(tt, 3), "cumtime": round(ct, 3)})
+        rows.append(
+            {"function": f"{short}:{line}({func})", "ncalls": nc, "tottime": round(tt, 3), "cumtime": round(ct, 3)}
+        )
     by_cum = sorted(rows, key=lambda r: -r["cumtime"])[:n]
     by_own = sorted(rows, key=lambda r: -r["tottime"])[:n]
     return {"total_seconds": round(total, 3), "by_cumulative": by_cum, "by_own": by_own}
@@ -98,7 +100,9 @@ def top_functions(prof: Path, n: int = 30) -> dict[str, list[dict]]:
 
 def _wrapper(function: str) -> bool:
     """Entry frames every path starts with (runpy, exec, a script's <module>, the CLI's main)."""
-    return any(w in function for w in ("runpy", "builtins.exec", "(<module>)", "cli/app.py:57(main)", "first_build.py:9"))
+    return any(
+        w in function for w in ("runpy", "builtins.exec", "(<module>)", "cli/app.py:57(main)", "first_build.py:9")
+    )
 
 
 def importtime_top(stderr: str, n: int = 15) -> list[dict]:
@@ -202,12 +206,12 @@ print(json.dumps({"stages": T, "layers": names, "sites": len(sites), "contacts":
 def make_sites(path: Path, n: int, cache: Path) -> None:
     """``n`` synthetic polygon sites inside Linfen (bench_siting's generator) as GeoJSON, made in a subprocess."""
     code = (
-        "import sys, json; sys.path.insert(0, %r)\n"
+        f"import sys, json; sys.path.insert(0, {str(HERE)!r})\n"
         "from bench_siting import synthetic_sites, _setup\n"
         "cat, red, layers, rules, (bounds, area) = _setup()\n"
-        "synthetic_sites(%d, bounds, area=area).to_file(%r, driver='GeoJSON')\n"
+        f"synthetic_sites({n:d}, bounds, area=area).to_file({str(path)!r}, driver='GeoJSON')\n"
         "print(json.dumps({}))\n"
-    ) % (str(HERE), n, str(path))
+    )
     py(code, cache)
 
 
@@ -273,15 +277,15 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             r = run(cmd, warm, ok=(0, 1))
             cs.append(r)
-            print(f"check-siting {args.sites:,} sites {i + 1}: {r['wall']:.2f} s wall, {r['cpu']:.2f} s CPU", flush=True)
+            print(
+                f"check-siting {args.sites:,} sites {i + 1}: {r['wall']:.2f} s wall, {r['cpu']:.2f} s CPU", flush=True
+            )
         it = run([sys.executable, "-X", "importtime", *cmd[1:]], warm, ok=(0, 1))
         stage_runs = []
         code = f"SITES = {str(sites)!r}\nOUT = {str(tmp / 'out_stages.json')!r}\n" + STAGES_CODE
         for _ in range(args.repeat):
             stage_runs.append(py(code, warm))
-        stages = {
-            k: stats([s["out"]["stages"][k] for s in stage_runs]) for k in stage_runs[0]["out"]["stages"]
-        }
+        stages = {k: stats([s["out"]["stages"][k] for s in stage_runs]) for k in stage_runs[0]["out"]["stages"]}
         result["check_siting_cli"] = {
             "what": f"fresh process, warm cache: linfen-geo check-siting on {args.sites:,} polygon sites (GeoJSON) "
             "with the full plan, --out JSON",
@@ -359,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"{name:<44} {s['best']:>7.2f} {s['median']:>8.2f} {target:>7.2f}  {'met' if s['best'] < target else 'NOT met'}"
 
     print(f"\n{'cold path (fresh process)':<44} {'best s':>7} {'median s':>8} {'target':>7}")
-    print(line(f"check-siting {args.sites:,} sites, warm cache (wall)", cs_["wall_s"], TARGETS["check_siting_10k_warm_s"]))
+    print(
+        line(f"check-siting {args.sites:,} sites, warm cache (wall)", cs_["wall_s"], TARGETS["check_siting_10k_warm_s"])
+    )
     print(line("first build, lg.catalog(build=True)", fb["catalog_build_true_s"], TARGETS["first_build_s"]))
     print(line("first build, whole process (wall)", fb["process_wall_s"], TARGETS["first_build_s"]))
     print(line("lg.catalog(), warm cache", cw["catalog_s"], TARGETS["catalog_warm_s"]))
@@ -376,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['module']:<28} {row['cumulative_s']:>6.3f} s")
     for name, pr in result.get("profiles", {}).items():
         print(f"\ncProfile {name} (profiled total {pr['total_seconds']:.2f} s), top 10 by cumulative time:")
-        print(f"  {'cumtime':>8} {'tottime':>8} {'ncalls':>8}  function  (entry wrappers: runpy, exec, <module> left out)")
+        print(
+            f"  {'cumtime':>8} {'tottime':>8} {'ncalls':>8}  function  (entry wrappers: runpy, exec, <module> left out)"
+        )
         for row in [r for r in pr["by_cumulative"] if not _wrapper(r["function"])][:10]:
             print(f"  {row['cumtime']:>8.3f} {row['tottime']:>8.3f} {row['ncalls']:>8}  {row['function']}")
         print("  top 10 by own time:")

@@ -243,7 +243,9 @@ def _cmd_check_siting(args: argparse.Namespace) -> int:
         if args.out:
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # BOM: Excel shows the Chinese
             write_file(args.out, lambda tmp: tmp.write_text(text, encoding=encoding), overwrite=args.force)
-            head = report.to_text().splitlines()[0]
+            from linfen_geo.analysis.siting.text import headline
+
+            head = headline(report)
             print(f"[linfen-geo] {head}; wrote {args.out}")
             if report.illustrative:
                 print(f"[linfen-geo] NOTE: {report.notes[0]}")
