@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -535,6 +536,89 @@ def read_jzd(
     return gdf
 
 
+def default_header(zone: int) -> dict[str, str]:
+    """The ``[属性描述]`` of a CGCS2000 3-degree Gauss-Kruger 界址点 file in ``zone`` (today's date).
+
+    Examples
+    --------
+    >>> default_header(37)["带号"], default_header(37)["坐标系"]
+    ('37', '2000国家大地坐标系')
+    """
+    return {
+        "格式版本号": "1.01版本",
+        "数据产生单位": "",
+        "数据产生日期": _dt.date.today().isoformat(),
+        "坐标系": "2000国家大地坐标系",
+        "几度分带": "3",
+        "投影类型": "高斯克吕格",
+        "计量单位": "米",
+        "带号": str(zone),
+        "精度": "0.001",
+        "转换参数": ",,,,,,",
+    }
+
+
+def _mm(v: float) -> str:
+    return f"{v:.3f}"
+
+
+def parcel_lines(
+    geoms: np.ndarray,
+    ids: Sequence[str],
+    names: Sequence[str],
+    uses: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
+    *,
+    coord: Callable[[float], str] = _mm,
+) -> list[str]:
+    """The ``[地块坐标]`` lines of points, lines and polygons already in the file's coordinates.
+
+    One header line per parcel (点数, 面积 in ha, 地块号, 地块名称, 图形属性, 图幅号, 用途, 地类编码, @),
+    then ``J<n>,<ring>,<X north>,<Y east>`` per vertex, rings closed on their first point.
+    ``coord`` formats a coordinate (default: millimetres).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> parcel_lines(np.array([box(0, 0, 10, 10)]), ["1"], ["a"])[:2]
+    ['5,0.0100,1,a,面,,,,@', 'J1,1,0.000,10.000']
+    """
+    n = len(geoms)
+    uses = uses if uses is not None else [""] * n
+    classes = classes if classes is not None else [""] * n
+    types = shapely.get_type_id(geoms)
+    areas = shapely.area(geoms)
+    lines: list[str] = []
+    for i, geom in enumerate(geoms):  # one parcel's rings at a time (a file holds a few parcels)
+        type_id = int(types[i])
+        if type_id in (3, 6):
+            kind, area = "面", f"{areas[i] / 10_000.0:.4f}"
+            polys = shapely.get_parts(geom)
+            rings = [r for poly in polys for r in (poly.exterior, *poly.interiors)]
+            closed = True
+        elif type_id in (1, 5):
+            kind, area, rings, closed = "线", "", list(shapely.get_parts(geom)), False
+        else:
+            kind, area, rings, closed = "点", "", [shapely.multipoints(shapely.get_parts(geom))], False
+        rows: list[str] = []
+        point_no = 0
+        for ring_no, ring in enumerate(rings, start=1):
+            xy = shapely.get_coordinates(ring)
+            if kind == "点":
+                ring_no = 1
+            if closed and len(xy) > 1 and np.array_equal(xy[0], xy[-1]):
+                xy = xy[:-1]
+            first = point_no + 1
+            for x, y in xy:
+                point_no += 1
+                rows.append(f"J{point_no},{ring_no},{coord(y)},{coord(x)}")
+            if closed:
+                rows.append(f"J{first},{ring_no},{coord(xy[0][1])},{coord(xy[0][0])}")
+        lines.append(f"{len(rows)},{area},{ids[i]},{names[i]},{kind},,{uses[i]},{classes[i]},@")
+        lines.extend(rows)
+    return lines
+
+
 def write_jzd(
     gdf: gpd.GeoDataFrame | gpd.GeoSeries,
     path: str | os.PathLike[str],
@@ -611,49 +695,13 @@ def write_jzd(
 
     ids = column("site_id") if "site_id" in data.columns else [str(i) for i in range(1, len(data) + 1)]
     names, uses, classes = column("name"), column("use"), column("landclass")
-    areas = shapely.area(geoms)
 
     lines = [
         "[属性描述]",
-        "格式版本号=1.01版本",
-        "数据产生单位=",
-        f"数据产生日期={_dt.date.today().isoformat()}",
-        "坐标系=2000国家大地坐标系",
-        "几度分带=3",
-        "投影类型=高斯克吕格",
-        "计量单位=米",
-        f"带号={zone}",
-        "精度=0.001",
-        "转换参数=,,,,,,",
+        *[f"{k}={v}" for k, v in default_header(zone).items()],
         "[地块坐标]",
+        *parcel_lines(geoms, ids, names, uses, classes),
     ]
-    for i, geom in enumerate(geoms):
-        type_id = int(types[i])
-        if type_id in (3, 6):
-            kind, area = "面", f"{areas[i] / 10_000.0:.4f}"
-            polys = shapely.get_parts(geom)
-            rings = [r for poly in polys for r in (poly.exterior, *poly.interiors)]
-            closed = True
-        elif type_id in (1, 5):
-            kind, area, rings, closed = "线", "", list(shapely.get_parts(geom)), False
-        else:
-            kind, area, rings, closed = "点", "", [shapely.multipoints(shapely.get_parts(geom))], False
-        rows: list[str] = []
-        point_no = 0
-        for ring_no, ring in enumerate(rings, start=1):
-            xy = shapely.get_coordinates(ring)
-            if kind == "点":
-                ring_no = 1
-            if closed and len(xy) > 1 and np.array_equal(xy[0], xy[-1]):
-                xy = xy[:-1]
-            first = point_no + 1
-            for x, y in xy:
-                point_no += 1
-                rows.append(f"J{point_no},{ring_no},{y:.3f},{x:.3f}")
-            if closed:
-                rows.append(f"J{first},{ring_no},{xy[0][1]:.3f},{xy[0][0]:.3f}")
-        lines.append(f"{len(rows)},{area},{ids[i]},{names[i]},{kind},,{uses[i]},{classes[i]},@")
-        lines.extend(rows)
     newline = "\r\n" if crlf else "\n"
     text = newline.join(lines) + newline
     try:

@@ -7,10 +7,11 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from linfen_geo.errors import InputError
 
-__all__ = ["county_names", "select_counties", "city_geometry", "corridor_identity", "frame"]
+__all__ = ["county_names", "select_counties", "city_geometry", "corridor_identity", "frame", "pieces_by_county"]
 
 
 def select_counties(counties: gpd.GeoDataFrame, adcodes: Iterable[int], what: str) -> gpd.GeoDataFrame:
@@ -32,6 +33,26 @@ def county_names(counties: gpd.GeoDataFrame, adcodes: Iterable[int], sep: str = 
 def city_geometry(counties: gpd.GeoDataFrame, crs: Any) -> Any:
     """The union of all counties, in ``crs``."""
     return counties.to_crs(crs).union_all()
+
+
+def pieces_by_county(
+    counties: gpd.GeoDataFrame, geom: Any, min_km2: float, columns: Iterable[str] = ("adcode", "name")
+) -> gpd.GeoDataFrame:
+    """``geom`` split by county into polygons of at least ``min_km2`` (Albers), numbered ``n`` per county.
+
+    ``counties`` and ``geom`` share a projected CRS; rows are sorted by ``adcode`` (stable), ``n`` counts 1, 2, ...
+    within a county.
+    """
+    from linfen_geo.crs import AREA_CRS
+
+    pieces = gpd.GeoDataFrame(
+        counties[list(columns)], geometry=shapely.intersection(counties.geometry.values, geom), crs=counties.crs
+    ).explode(index_parts=False)
+    pieces = pieces[pieces.geom_type == "Polygon"]
+    pieces = pieces[pieces.to_crs(AREA_CRS).area >= min_km2 * 1e6]
+    pieces = pieces.sort_values("adcode", kind="stable").reset_index(drop=True)
+    pieces["n"] = pieces.groupby("adcode").cumcount() + 1
+    return pieces
 
 
 def frame(rows: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:

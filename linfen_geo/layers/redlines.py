@@ -33,7 +33,7 @@ from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.grid import to_work_grid
 from linfen_geo.landcover import common_classes
-from linfen_geo.layers._common import frame
+from linfen_geo.layers._common import frame, pieces_by_county
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg
 
 __all__ = ["build", "importance_score", "select_top_share"]
@@ -155,16 +155,7 @@ def build(ctx: Any) -> gpd.GeoDataFrame:
         share_cells = float(np.clip(share_cells * target / got, 0.0, 1.0))
 
     # split by county into polygon pieces, one feature each
-    pieces = gpd.GeoDataFrame(
-        counties[["adcode", "name", "name_en"]],
-        geometry=shapely.intersection(counties.geometry.values, zone),
-        crs=WORK_CRS,
-    )
-    pieces = pieces.explode(index_parts=False).reset_index(drop=True)
-    pieces = pieces[pieces.geom_type == "Polygon"]
-    pieces = pieces[pieces.to_crs(AREA_CRS).area >= 0.05 * 1e6]  # slivers from the county split
-    pieces = pieces.sort_values(["adcode"], kind="stable")
-    pieces["n"] = pieces.groupby("adcode").cumcount() + 1
+    pieces = pieces_by_county(counties, zone, 0.05, ("adcode", "name", "name_en"))  # drops county-split slivers
     # category: reserve / wetland overlap first, else by barrier of the county
     cat = pd.Series(model["category_default"], index=pieces.index)
     by_barrier = model.get("category_by_barrier", {})

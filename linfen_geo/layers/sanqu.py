@@ -28,6 +28,7 @@ import shapely
 from linfen_geo.crs import AREA_CRS, WORK_CRS, to_storage_crs
 from linfen_geo.grid import to_work_grid
 from linfen_geo.landcover import common_classes
+from linfen_geo.layers._common import pieces_by_county
 from linfen_geo.terrain import mask_to_polygons, rasterize_like, slope_deg
 
 __all__ = ["build_farmland", "build_urban"]
@@ -105,13 +106,8 @@ def build_farmland(ctx: Any) -> gpd.GeoDataFrame:
          *np.asarray(red.geometry.values)]
     )  # fmt: skip
     fields = shapely.intersection(shapely.difference(fields, keep_out), city)
-    pieces = gpd.GeoDataFrame(
-        counties[["adcode", "name"]], geometry=shapely.intersection(counties.geometry.values, fields), crs=WORK_CRS
-    ).explode(index_parts=False)
-    pieces = pieces[pieces.geom_type == "Polygon"]
-    pieces = pieces[pieces.to_crs(AREA_CRS).area >= float(model["farmland_min_patch_km2"]) * 1e6]
-    pieces = pieces.sort_values("adcode", kind="stable").reset_index(drop=True)
-    n = pieces.groupby("adcode").cumcount() + 1
+    pieces = pieces_by_county(counties, fields, float(model["farmland_min_patch_km2"]))
+    n = pieces["n"]
     out = gpd.GeoDataFrame(
         {
             "farmland_id": [f"JBNT-{a}-{k:03d}" for a, k in zip(pieces["adcode"], n, strict=True)],

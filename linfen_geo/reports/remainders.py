@@ -44,7 +44,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,7 +58,7 @@ from pyproj import CRS
 
 from linfen_geo.crs import STORAGE_CRS, as_crs, crs_label, reproject
 from linfen_geo.errors import InputError
-from linfen_geo.io.jzd import gk_crs
+from linfen_geo.io.jzd import default_header, gk_crs, parcel_lines
 
 if TYPE_CHECKING:
     from linfen_geo.analysis.siting import SitingReport
@@ -211,18 +210,7 @@ def jzd_target(sites: gpd.GeoDataFrame, geoms_lonlat: Any) -> tuple[CRS, dict[st
     if attrs.get("format") == "界址点 TXT" and isinstance(header, Mapping) and attrs.get("source_crs"):
         return as_crs(attrs["source_crs"]), dict(header)
     zone = gk_zone(geoms_lonlat)
-    header = {
-        "格式版本号": "1.01版本",
-        "数据产生单位": "",
-        "数据产生日期": _dt.date.today().isoformat(),
-        "坐标系": "2000国家大地坐标系",
-        "几度分带": "3",
-        "投影类型": "高斯克吕格",
-        "计量单位": "米",
-        "带号": str(zone),
-        "精度": "0.001",
-        "转换参数": ",,,,,,",
-    }
+    header = default_header(zone)
     return gk_crs(zone, width=3, prefix=True), header
 
 
@@ -238,32 +226,8 @@ def format_jzd(
         dim = shapely.get_dimensions(parts)
         top = parts[dim == dim.max()]
         geoms[i] = (shapely.multipolygons, shapely.multilinestrings, shapely.multipoints)[2 - int(dim.max())](top)
-    types = shapely.get_type_id(geoms)
-    areas = shapely.area(geoms)
-    for i, geom in enumerate(geoms):
-        t = int(types[i])
-        if t in (3, 6):
-            kind, area, closed = "面", f"{areas[i] / 10_000.0:.4f}", True
-            rings = [r for poly in shapely.get_parts(geom) for r in (poly.exterior, *poly.interiors)]
-        elif t in (1, 5):
-            kind, area, closed, rings = "线", "", False, list(shapely.get_parts(geom))
-        else:
-            kind, area, closed, rings = "点", "", False, [shapely.multipoints(shapely.get_parts(geom))]
-        rows: list[str] = []
-        n = 0
-        for ring_no, ring in enumerate(rings, start=1):
-            xy = shapely.get_coordinates(ring)
-            if closed and len(xy) > 1 and np.array_equal(xy[0], xy[-1]):
-                xy = xy[:-1]
-            first = n + 1
-            for x, y in xy:
-                n += 1
-                rows.append(f"J{n},{1 if kind == '点' else ring_no},{_num(y)},{_num(x)}")
-            if closed:
-                rows.append(f"J{first},{ring_no},{_num(xy[0][1])},{_num(xy[0][0])}")
-        clean = [str(s).replace(",", "，").strip() for s in (ids[i], names[i])]
-        lines.append(f"{len(rows)},{area},{clean[0]},{clean[1]},{kind},,,,@")
-        lines.extend(rows)
+    clean = [[str(v).replace(",", "，").strip() for v in col] for col in (ids, names)]
+    lines.extend(parcel_lines(geoms, clean[0], clean[1], coord=_num))
     return newline.join(lines) + newline
 
 
