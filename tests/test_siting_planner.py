@@ -187,6 +187,9 @@ def test_unknown_project_type_names_the_known_ones(catalog, seat):
         check_siting(_sites([seat], ["airport"]), catalog=catalog)
     report = check_siting(_sites([seat], [""]), project_type="交通", catalog=catalog)  # the Chinese name works
     assert report.sites["project_type"].tolist() == ["transport"]
+    # a blank project_type (a 界址点 file merged with typed files) falls back to its 地块用途
+    mixed = _sites([seat, seat], ["quarry", None]).assign(use=["", "采矿用地"])
+    assert check_siting(mixed, catalog=catalog).sites["project_type"].tolist() == ["quarry", "mining"]
 
 
 def test_project_type_from_jzd_use(tmp_path, catalog, red_point):

@@ -3,7 +3,7 @@
 The plan's ``[siting.project_types]`` lists the known types (``code = "中文名"``). A site gets its type
 from :func:`check_siting`'s ``project_type`` (the whole file), else from a ``project_type`` column,
 else from a 界址点 ``use`` (地块用途) value that names a type (its code or Chinese name, or a use
-that starts with the Chinese name, e.g. ``交通用地``). Rules' ``when`` / ``unless`` conditions name
+that starts with the Chinese name, e.g. ``交通用地``); a blank ``project_type`` falls back to ``use`` too. Rules' ``when`` / ``unless`` conditions name
 the codes.
 """
 
@@ -89,6 +89,9 @@ def assign_project_types(
                 f"site(s) {', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}: unknown project_type "
                 f"{', '.join(map(repr, vals[:5]))}; known: {known_types_text(types)}"
             )
+        if "use" in out.columns:  # a blank type (e.g. a 界址点 file among GeoJSONs in a folder) from 地块用途
+            blank = codes == ""
+            codes[blank] = [project_type_code(v, types, prefix=True) or "" for v in out["use"].fillna("")[blank]]
         out["project_type"] = pd.Series(codes, index=out.index).astype(str)
         return out
     if "use" in out.columns:  # 界址点 地块用途: taken where it names a type
