@@ -15,28 +15,33 @@ How it is computed (vectorised; no Python loop over sites or features):
 2. Protected polygons are subdivided once into pieces of at most
    ``max_vertices`` vertices (recursive halving of the bounding box, like
    PostGIS ``ST_Subdivide``; 64 by default, which measured faster here than
-   PostGIS's 256), projected to both CRSs, and cached in memory per layer
-   content fingerprint with one :class:`shapely.STRtree` per layer.
+   PostGIS's 256), once in each CRS (pieces cut in one CRS and reprojected
+   do not tile the other: neighbours meet along a cut with different vertices),
+   and cached in memory per layer content fingerprint with one
+   :class:`shapely.STRtree` per set.
 3. One ``tree.query(sites, predicate="intersects")`` per layer finds every
    (site, piece) contact; one ``query(..., predicate="dwithin", distance=d)``
    per layer with distance ("within") rules, asked only for the sites whose
    lower distance bound (from a KD-tree of points every <= 200 m along the
    outlines) is within ``d``.
-4. Pairs where the piece contains the site, or the site contains the piece,
-   are taken without clipping (prepared ``contains`` tests); exact
-   intersections (in ``AREA_CRS``) only for boundary-crossing pairs, on arrays.
+4. The touching polygon sites are asked again of the ``AREA_CRS`` pieces; pairs
+   where the piece contains the site, or the site contains the piece, are
+   taken without clipping (prepared ``contains`` tests); exact intersections
+   only for boundary-crossing pairs, on arrays. An overlap therefore equals
+   ``area(site ∩ feature)`` in ``AREA_CRS`` (what geopandas ``overlay`` gives).
    A crossing thinner than 1 mm (a reprojection sliver along a shared edge)
    counts as touching, with overlap 0.
 5. Pieces are aggregated back to features with numpy group-bys; the first
    matching rule per (site, feature) is chosen by a loop over the rules.
 6. Distance to the nearest red line (``nearest_layer``): 0 for touching sites;
-   for the others GEOS's ``STRtree.query_nearest`` over small pieces (at most
-   16 vertices) with exact GEOS distances (see :mod:`.nearest`).
+   for the others GEOS's ``STRtree.query_nearest`` over the outline segments
+   with exact GEOS distances, in threads (see :mod:`.nearest`).
 
 The package's modules: :mod:`.api` (:func:`check_siting`,
 :func:`check_siting_dask`: catalog, plan and set-up), :mod:`.rules` (the
 ``[siting]`` section, validated), :mod:`.layers` (control layers prepared),
-:mod:`.pieces` (subdivision and its cache), :mod:`.engine` (the rule engine),
+:mod:`.pieces` (subdivision and its cache), :mod:`.contacts` (touching pairs and
+overlaps), :mod:`.parallel` (threads), :mod:`.engine` (the rule engine),
 :mod:`.nearest` (nearest-feature distances), :mod:`.report`
 (:class:`SitingReport`); its map is :func:`linfen_geo.viz.siting_map.plot_siting`.
 

@@ -2,7 +2,7 @@
 
 :func:`evaluate` checks one batch of sites; per layer (:func:`_evaluate_layer`):
 
-1. :func:`_touching_pairs`: one ``tree.query(sites, predicate="intersects")``
+1. :func:`~linfen_geo.analysis.siting.contacts.touching_pairs`: one ``tree.query(sites, predicate="intersects")``
    finds every (site, piece) contact, aggregated to (site, feature) keys.
 2. :func:`_near_pairs`: for "within" rules, one ``dwithin`` query at the
    largest distance, asked only for the sites whose lower distance bound
@@ -11,11 +11,12 @@
 3. :func:`_nearest`: distance to the nearest feature of ``nearest_layer``
    (0 for touching sites, exact for the others, see
    :mod:`~linfen_geo.analysis.siting.nearest`).
-4. :func:`_overlaps`: pairs where the piece contains the site, or the site the
-   piece, are taken without clipping (prepared ``contains``); exact
-   intersections (``AREA_CRS``) only for boundary-crossing pairs. A crossing
-   thinner than 1 mm (a reprojection sliver along a shared edge) counts as
-   touching, with overlap 0.
+4. :func:`~linfen_geo.analysis.siting.contacts.overlaps`: the touching polygon sites are asked again of the layer's
+   pieces cut in ``AREA_CRS`` (a partition of the layer there); pairs where the
+   piece contains the site, or the site the piece, are taken without clipping
+   (prepared ``contains``); exact intersections only for boundary-crossing
+   pairs. A crossing thinner than 1 mm (a reprojection sliver along a shared
+   edge) counts as touching, with overlap 0.
 5. :func:`_assign_rules`: the first matching rule per (site, feature), by a
    loop over the (few) rules; :func:`_shares` measures lines and points.
 6. :func:`_conflict_free`: each site minus the pieces of its conflicting
@@ -39,9 +40,8 @@ Examples
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +49,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from linfen_geo.analysis.siting.contacts import Sites, Touching, overlaps, touching_pairs
 from linfen_geo.analysis.siting.layers import SitingLayer
 from linfen_geo.analysis.siting.nearest import distance_lower_bound, nearest_far, nearest_of_touching
+from linfen_geo.analysis.siting.parallel import chunked, threads
 from linfen_geo.analysis.siting.pieces import Pieces, geometry_family
 from linfen_geo.analysis.siting.project import site_conditions
 from linfen_geo.analysis.siting.rules import SitingConfig, SitingRule
@@ -66,8 +68,6 @@ __all__ = [
     "threads",
 ]
 
-#: overlaps thinner than this (metres, mean width) are reprojection slivers along shared edges: touches
-_SLIVER_M = 1e-3
 #: columns of :attr:`SitingResult.contacts`
 CONTACT_COLUMNS = [
     "site", "layer", "feature", "rule", "overlap_m2", "overlap_length_m", "share", "distance_m", "waived",
@@ -93,23 +93,6 @@ class SitingResult:
     waived: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WAIVED_COLUMNS))
 
 
-def threads() -> int:
-    """Worker threads for GEOS work (at most 4)."""
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _chunked(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_chunk: int = 20_000) -> np.ndarray:
-    """Apply a vectorised shapely function in threads (GEOS releases the GIL)."""
-    n = len(arrays[0])
-    k = threads()
-    if k < 2 or n < 2 * min_chunk:
-        return func(*arrays)
-    bounds = np.linspace(0, n, k + 1).astype(int)
-    with ThreadPoolExecutor(k) as ex:
-        parts = list(ex.map(lambda i: func(*(a[bounds[i] : bounds[i + 1]] for a in arrays)), range(k)))
-    return np.concatenate(parts)
-
-
 def _group_min(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique keys and the smallest value of each."""
     if not len(keys):
@@ -120,54 +103,8 @@ def _group_min(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     return sk[starts], np.minimum.reduceat(values[order], starts)
 
 
-@dataclass
-class _Sites:
-    """One batch of sites in WORK_CRS, with their measures; the AREA_CRS copy arrives from a thread."""
-
-    work: np.ndarray
-    family: np.ndarray
-    area_job: Future
-    poly: np.ndarray = field(init=False)  # polygon sites
-    area_m2: np.ndarray = field(init=False)  # filled by area()
-    length_m: np.ndarray = field(init=False)
-    npoints: np.ndarray = field(init=False)
-    _area: np.ndarray | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self.poly = self.family == 2
-        self.area_m2 = np.zeros(len(self.work))
-        self.length_m = np.where(self.family == 1, shapely.length(self.work), 0.0)
-        self.npoints = np.where(self.family == 0, shapely.get_num_geometries(self.work), 0)
-
-    def area(self) -> np.ndarray:
-        """The sites in AREA_CRS (waits for the thread once; fills ``area_m2``)."""
-        if self._area is None:
-            self._area = self.area_job.result()
-            self.area_m2[self.poly] = shapely.area(self._area[self.poly])
-        return self._area
-
-
-@dataclass
-class _Touching:
-    """(site, piece) pairs of one layer that intersect, and their (site, feature) keys."""
-
-    si: np.ndarray  # site of each pair
-    pj: np.ndarray  # piece of each pair
-    key: np.ndarray  # site * nfeat + feature of each pair
-    ukey: np.ndarray  # the unique keys
-    hit_site: np.ndarray  # site of each unique key
-    hit_feat: np.ndarray  # feature of each unique key
-
-
-def _touching_pairs(sites: _Sites, pc: Pieces, nfeat: int) -> _Touching:
-    si, pj = pc.tree.query(sites.work, predicate="intersects")
-    key = si.astype(np.int64) * nfeat + pc.owner[pj]
-    ukey = np.unique(key)
-    return _Touching(si, pj, key, ukey, (ukey // nfeat).astype(np.intp), (ukey % nfeat).astype(np.intp))
-
-
 def _near_pairs(
-    sites: _Sites, pc: Pieces, nfeat: int, t: _Touching, rest_sites: np.ndarray, within: list[SitingRule]
+    sites: Sites, pc: Pieces, nfeat: int, t: Touching, rest_sites: np.ndarray, within: list[SitingRule]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(site, feature) keys within the largest rule distance but not touching, and their distances.
 
@@ -183,36 +120,8 @@ def _near_pairs(
     wkey = wi.astype(np.int64) * nfeat + pc.owner[wj]
     far = ~np.isin(wkey, t.ukey)
     wkey, wi, wj = wkey[far], wi[far], wj[far]
-    d = _chunked(shapely.distance, sites.work[wi], pc.work[wj])
+    d = chunked(shapely.distance, sites.work[wi], pc.work[wj])
     return _group_min(wkey, d)
-
-
-def _overlaps(sites: _Sites, pc: Pieces, t: _Touching) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per touching pair: overlap area (m2, AREA_CRS), piece contains site, touch only; per key: overlap."""
-    inside = shapely.contains(pc.work[t.pj], sites.work[t.si])  # piece contains site (prepared pieces)
-    pair_poly = sites.poly[t.si]
-    site_area = sites.area()
-    ov = np.zeros(len(t.si))
-    m = pair_poly & inside
-    ov[m] = sites.area_m2[t.si[m]]
-    rest = np.flatnonzero(pair_poly & ~inside)
-    touch_only = np.zeros(len(t.si), dtype=bool)  # boundaries meet, interiors do not
-    if len(rest):
-        covered = shapely.contains(sites.work[t.si[rest]], pc.work[t.pj[rest]])
-        ov[rest[covered]] = pc.area_m2[t.pj[rest[covered]]]
-        cross = rest[~covered]
-        if len(cross):
-            inter = _chunked(shapely.intersection, site_area[t.si[cross]], pc.area[t.pj[cross]])
-            area = shapely.area(inter)
-            # an edge shared in one CRS is micrometres off in another: a sliver thinner than
-            # _SLIVER_M (mean width 2 * area / perimeter) is a touch, not an overlap
-            with np.errstate(invalid="ignore", divide="ignore"):
-                thin = 2.0 * area < _SLIVER_M * shapely.length(inter)
-            touch_only[cross[thin]] = True
-            ov[cross] = np.where(thin, 0.0, area)
-    inv = np.searchsorted(t.ukey, t.key)
-    hit_overlap = np.bincount(inv, weights=ov, minlength=len(t.ukey))
-    return ov, inside, touch_only, hit_overlap
 
 
 @dataclass
@@ -236,7 +145,7 @@ def _assign_rules(
     lrules: list[SitingRule],
     rule_pos: dict[str, int],
     family: np.ndarray,
-    t: _Touching,
+    t: Touching,
     hit_overlap: np.ndarray,
     near: tuple[np.ndarray, np.ndarray],
     site_ok: dict[str, np.ndarray] | None = None,
@@ -280,7 +189,7 @@ def _assign_rules(
     )  # fmt: skip
 
 
-def _shares(sites: _Sites, layer: SitingLayer, c: _Candidates) -> tuple[np.ndarray, np.ndarray]:
+def _shares(sites: Sites, layer: SitingLayer, c: _Candidates) -> tuple[np.ndarray, np.ndarray]:
     """Overlap length (lines) and share of the site (area, length or points) of each contact.
 
     Sets the overlap area of line and point contacts to 0.
@@ -324,18 +233,16 @@ class _Acc:
         self.nearest_feature = np.full(self.n, -1, dtype=np.intp)
 
 
-def _nearest(acc: _Acc, sites: _Sites, pc: Pieces, t: _Touching, rest: np.ndarray, hit_overlap: np.ndarray) -> None:
+def _nearest(acc: _Acc, sites: Sites, pc: Pieces, t: Touching, rest: np.ndarray, hit_overlap: np.ndarray) -> None:
     """Nearest feature: the touched one with the largest overlap (distance 0), else the exact nearest."""
     if len(rest):
-        d_far, piece_far = nearest_far(sites.work[rest], pc)
-        acc.nearest_m[rest] = d_far
-        acc.nearest_feature[rest] = pc.owner[piece_far]
+        acc.nearest_m[rest], acc.nearest_feature[rest] = nearest_far(sites.work[rest], pc)
     s, f = nearest_of_touching(t.hit_site, t.hit_feat, hit_overlap)
     acc.nearest_m[s] = 0.0
     acc.nearest_feature[s] = f
 
 
-def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg: SitingConfig) -> None:
+def _evaluate_layer(acc: _Acc, sites: Sites, name: str, layer: SitingLayer, cfg: SitingConfig) -> None:
     """Add one layer's contacts, conflicting pieces and nearest-feature distances to ``acc``."""
     lrules = cfg.rules_for(name)
     pc = layer.pieces
@@ -343,12 +250,12 @@ def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg
     is_nearest = cfg.nearest_layer == name
     if not (lrules or is_nearest) or not acc.n or not len(pc.work):
         return
-    t = _touching_pairs(sites, pc, nfeat)
+    t = touching_pairs(sites, pc, nfeat)
     site_hit = np.zeros(acc.n, dtype=bool)
     site_hit[t.hit_site] = True
     rest = np.flatnonzero(~site_hit & ~shapely.is_empty(sites.work))  # sites not touching the layer
     near = _near_pairs(sites, pc, nfeat, t, rest, [r for r in lrules if r.contact == "within"])
-    _ov, inside, touch_only, hit_overlap = _overlaps(sites, pc, t)
+    apairs, hit_overlap = overlaps(sites, pc, t, nfeat)
     if is_nearest:
         _nearest(acc, sites, pc, t, rest, hit_overlap)
     if not lrules:
@@ -377,13 +284,22 @@ def _evaluate_layer(acc: _Acc, sites: _Sites, name: str, layer: SitingLayer, cfg
     is_conflict = np.array([r.verdict in cfg.conflict_levels for r in cfg.rules])
     conflict_keys = (c.site.astype(np.int64) * nfeat + c.feat)[c.touching & is_conflict[c.rule]]
     if len(conflict_keys):
-        sel = np.isin(t.key, conflict_keys) & ~touch_only
-        geom = np.where(sites.poly[t.si[sel]], pc.area[t.pj[sel]], pc.work[t.pj[sel]])
-        acc.conflict_pairs.append((t.si[sel], geom, inside[sel]))
+        # polygon sites lose the AREA_CRS pieces of conflicting features; lines and points the WORK_CRS pieces
+        a = apairs
+        sel_a = np.isin(a.key, conflict_keys) & ~a.thin
+        sel_w = np.flatnonzero(np.isin(t.key, conflict_keys) & ~sites.poly[t.si])
+        inside_w = shapely.contains(pc.work[t.pj[sel_w]], sites.work[t.si[sel_w]])
+        acc.conflict_pairs.append(
+            (
+                np.concatenate([a.si[sel_a], t.si[sel_w]]),
+                np.concatenate([pc.area[a.pj[sel_a]], pc.work[t.pj[sel_w]]]),
+                np.concatenate([a.inside[sel_a], inside_w]),
+            )
+        )
 
 
 def _conflict_free(
-    sites: _Sites, pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    sites: Sites, pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each site minus its conflicting pieces (None: untouched), its area and its length."""
     n = len(sites.work)
@@ -409,7 +325,7 @@ def _conflict_free(
     rank = np.arange(len(csite)) - np.repeat(starts, np.diff(np.r_[starts, len(csite)]))
     for r in range(int(rank.max()) + 1 if len(rank) else 0):  # one difference per rank within a site
         m = rank == r
-        free[csite[m]] = _chunked(shapely.difference, free[csite[m]], cgeom[m])
+        free[csite[m]] = chunked(shapely.difference, free[csite[m]], cgeom[m])
     free_m2[touched] = np.where(poly[touched], shapely.area(free[touched]), 0.0)
     free_len[touched] = np.where(sites.family[touched] == 1, shapely.length(free[touched]), 0.0)
     return free, free_m2, free_len
@@ -442,7 +358,7 @@ def evaluate(
     # the equal-area copy is made in the background while the queries run on WORK_CRS geometries
     with ThreadPoolExecutor(1) as pool:
         area_job = pool.submit(reproject, sites_4326, STORAGE_CRS, AREA_CRS)
-        sites = _Sites(work, geometry_family(shapely.get_type_id(work)), area_job)
+        sites = Sites(work, geometry_family(shapely.get_type_id(work)), area_job)
         acc = _Acc(len(work), site_ok=site_conditions(cfg, site_attrs, len(work)))
         for name, layer in layers.items():
             _evaluate_layer(acc, sites, name, layer, cfg)

@@ -2,10 +2,16 @@
 
 A protected polygon is subdivided once into pieces of at most ``max_vertices``
 vertices (:func:`subdivide`, recursive halving of the bounding box like PostGIS
-``ST_Subdivide``), projected to ``WORK_CRS`` (predicates, distances) and
-``AREA_CRS`` (areas), and indexed by one :class:`shapely.STRtree`. The result
-(:class:`Pieces`) is kept in memory per content fingerprint of the layer
-(:func:`fingerprint`) and vertex budget; :func:`clear_piece_cache` forgets it.
+``ST_Subdivide``) twice: in ``WORK_CRS`` (predicates, distances) and, apart, in
+``AREA_CRS`` (areas), each set indexed by its own :class:`shapely.STRtree`.
+Each set partitions its layer exactly in its own CRS. (Pieces cut in one CRS and
+reprojected vertex by vertex do not: two neighbours meet along a cut with
+different vertices, and the straight cut in ``WORK_CRS`` becomes two different
+chords in ``AREA_CRS``. The 61 red lines' pieces overlapped by up to 28 m2 that
+way, and a site across a cut was off by up to 1.7e-4 of its overlap.)
+
+The result (:class:`Pieces`) is kept in memory per content fingerprint of the
+layer (:func:`fingerprint`) and vertex budget; :func:`clear_piece_cache` forgets it.
 
 Examples
 --------
@@ -15,6 +21,9 @@ Examples
 >>> pc, fp = pieces_for(np.array([disc]), max_vertices=64)
 >>> len(pc.work) > 8, bool((pc.owner == 0).all()), pieces_for(np.array([disc]), 64)[0] is pc
 (True, True, True)
+>>> whole = reproject(np.array([disc]), STORAGE_CRS, AREA_CRS)[0]   # the pieces add up in AREA_CRS
+>>> bool(abs(pc.area_m2.sum() / whole.area - 1) < 1e-12), bool((pc.area_owner == 0).all())
+(True, True)
 """
 
 from __future__ import annotations
@@ -146,15 +155,19 @@ class Pieces:
     """Subdivided layer geometry, cached per content fingerprint.
 
     Polygons are cut into pieces; points and lines are kept whole as one piece
-    each. ``nearest`` holds the layer's nearest-feature index
+    each. The ``area`` pieces are the polygon features cut in ``AREA_CRS``, on their
+    own (they do not correspond one to one with ``work``). ``nearest`` holds the
+    layer's nearest-feature index
     (:class:`~linfen_geo.analysis.siting.nearest.NearestIndex`), built on first use.
     """
 
     work: np.ndarray  # pieces in WORK_CRS (prepared)
-    area: np.ndarray  # the same pieces in AREA_CRS
-    area_m2: np.ndarray
     owner: np.ndarray  # feature position of each piece
     tree: shapely.STRtree
+    area: np.ndarray  # polygon features cut in AREA_CRS (prepared)
+    area_owner: np.ndarray  # feature position of each area piece
+    area_m2: np.ndarray  # area of each area piece
+    area_tree: shapely.STRtree
     features_work: np.ndarray  # the whole features in WORK_CRS
     nearest: Any = None
 
@@ -166,8 +179,10 @@ class Pieces:
         read-only and stay shared.
         """
         work = shapely.from_wkb(shapely.to_wkb(self.work))
+        area = shapely.from_wkb(shapely.to_wkb(self.area))
         shapely.prepare(work)
-        return Pieces(**{**self.__dict__, "work": work})
+        shapely.prepare(area)
+        return Pieces(**{**self.__dict__, "work": work, "area": area})
 
 
 def fingerprint(geoms_4326: np.ndarray) -> str:
@@ -217,30 +232,48 @@ def pieces_for(geoms_4326: np.ndarray, max_vertices: int) -> tuple[Pieces, str]:
     if cached is not None:
         _PIECE_CACHE.move_to_end(key)
         return cached, fp
+    geoms_4326 = np.asarray(geoms_4326, dtype=object)
     work = reproject(geoms_4326, STORAGE_CRS, WORK_CRS)
-    fam = geometry_family(shapely.get_type_id(work))
-    poly = fam == 2
-    pieces_p, owner_p = subdivide(work[poly], max_vertices) if poly.any() else (np.empty(0, object), np.empty(0, int))
-    owner_p = np.flatnonzero(poly)[owner_p] if len(owner_p) else owner_p.astype(np.intp)
-    other = np.flatnonzero(~poly & ~shapely.is_empty(work) & ~shapely.is_missing(work))
-    pieces = np.concatenate([pieces_p, work[other]])
-    owner = np.concatenate([owner_p, other]).astype(np.intp)
-    order = np.argsort(owner, kind="stable")
-    pieces, owner = pieces[order], owner[order]
-    area = reproject(pieces, WORK_CRS, AREA_CRS)
+    poly = geometry_family(shapely.get_type_id(work)) == 2
+    pieces, owner = _cut(work, poly, max_vertices, keep_others=True)
+    area, area_owner = _cut(reproject(geoms_4326[poly], STORAGE_CRS, AREA_CRS), None, max_vertices)
+    area_owner = np.flatnonzero(poly)[area_owner].astype(np.intp)
     shapely.prepare(pieces)
+    shapely.prepare(area)
     entry = Pieces(
         work=pieces,
-        area=area,
-        area_m2=shapely.area(area),
         owner=owner,
         tree=shapely.STRtree(pieces),
+        area=area,
+        area_owner=area_owner,
+        area_m2=shapely.area(area),
+        area_tree=shapely.STRtree(area),
         features_work=work,
     )
     _PIECE_CACHE[key] = entry
     while len(_PIECE_CACHE) > _CACHE_SIZE:
         _PIECE_CACHE.popitem(last=False)
     return entry, fp
+
+
+def _cut(
+    geoms: np.ndarray, poly: np.ndarray | None, max_vertices: int, keep_others: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces of the polygons among ``geoms`` (``poly``; None: all) and their owners, sorted by owner.
+
+    With ``keep_others``, the non-empty points and lines are kept whole, one piece each.
+    """
+    poly = np.ones(len(geoms), dtype=bool) if poly is None else poly
+    if poly.any():
+        pieces, owner = subdivide(geoms[poly], max_vertices)
+        owner = np.flatnonzero(poly)[owner]
+    else:
+        pieces, owner = np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
+    if keep_others:
+        other = np.flatnonzero(~poly & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms))
+        pieces, owner = np.concatenate([pieces, geoms[other]]), np.concatenate([owner, other])
+    order = np.argsort(owner, kind="stable")
+    return pieces[order], owner[order].astype(np.intp)
 
 
 def clear_piece_cache() -> None:
