@@ -16,10 +16,11 @@ included. The same sites, in the same process and the same rounds, go through
   ``sjoin_nearest`` (EPSG:4546) for the nearest red line;
 * PostGIS (Debian ``postgresql`` + ``postgis`` and ``pip install "psycopg[binary]"``; skipped with a
   message without them): a private cluster in a temporary folder on a unix socket, the red lines
-  ``ST_Subdivide``d to 256 vertices in EPSG:4546 with a GiST index; one query gives per site the
-  overlap (``ST_Area(ST_Transform(ST_Intersection(..), AREA_CRS))``), the verdict (``ST_Intersects``,
-  ``ST_DWithin`` 500 m) and the nearest distance (KNN ``<->`` on geometry in 4546). Loading and
-  querying are timed apart;
+  ``ST_Subdivide``d to 256 vertices in EPSG:4546 and, apart, in AREA_CRS, each with a GiST index;
+  the sites are stored in both CRSs; one query gives per site the verdict (``ST_Intersects``,
+  ``ST_DWithin`` 500 m, in 4546), the overlap (``ST_Area(ST_Intersection(..))`` on the AREA_CRS
+  pieces) and the nearest distance (KNN ``<->`` on geometry in 4546). Loading and querying are
+  timed apart;
 * the naive loop (per site ``geopandas.overlay`` + distance to every red line) on a random subsample,
   extrapolated.
 
@@ -156,16 +157,18 @@ def naive_per_site(sites: gpd.GeoDataFrame, redlines: gpd.GeoDataFrame) -> list[
 AREA_SRID = 990001
 PG_QUERY = """
 SELECT s.id,
-       CASE WHEN o.nhit > 0 THEN 'prohibited'
+       CASE WHEN h.nhit > 0 THEN 'prohibited'
             WHEN EXISTS (SELECT 1 FROM red r WHERE ST_DWithin(s.geom, r.geom, %(within)s)) THEN 'review'
             ELSE 'clear' END AS verdict,
        COALESCE(o.overlap, 0) AS overlap_m2,
        n.d AS nearest_m
 FROM {sites} s
 CROSS JOIN LATERAL (
-    SELECT count(*) AS nhit,
-           sum(ST_Area(ST_Transform(ST_Intersection(s.geom, r.geom), {area_srid}))) AS overlap
-    FROM red r WHERE ST_Intersects(s.geom, r.geom)
+    SELECT count(*) AS nhit FROM red r WHERE ST_Intersects(s.geom, r.geom)
+) h
+CROSS JOIN LATERAL (
+    SELECT sum(ST_Area(ST_Intersection(s.geom_area, a.geom))) AS overlap
+    FROM red_area a WHERE h.nhit > 0 AND ST_Intersects(s.geom_area, a.geom)
 ) o
 CROSS JOIN LATERAL (
     SELECT ST_Distance(s.geom, r.geom) AS d FROM red r ORDER BY r.geom <-> s.geom LIMIT 1
@@ -262,6 +265,15 @@ class PostGIS:
             )
             cur.execute("CREATE INDEX red_gix ON red USING gist (geom)")
             cur.execute("ANALYZE red")
+            # areas in AREA_CRS, on pieces cut there (pieces cut in 4546 and transformed do not tile AREA_CRS)
+            cur.execute("DROP TABLE IF EXISTS red_area")
+            cur.execute(
+                f"CREATE TABLE red_area AS SELECT id, ST_Subdivide(ST_Transform(ST_SetSRID(ST_GeomFromWKB(wkb), 4326), "
+                f"{AREA_SRID}), %s) AS geom FROM red_in",
+                (max_vertices,),
+            )
+            cur.execute("CREATE INDEX red_area_gix ON red_area USING gist (geom)")
+            cur.execute("ANALYZE red_area")
             cur.execute("SELECT count(*), sum(ST_NPoints(geom)) FROM red")
             self.red_pieces, self.red_vertices = cur.fetchone()
         return time.perf_counter() - t0
@@ -273,8 +285,8 @@ class PostGIS:
             self._copy_wkb(cur, table, raw["site_id"], raw.geometry.values)
             cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(
-                f"CREATE TABLE {table} AS SELECT id, ST_Transform(ST_SetSRID(ST_GeomFromWKB(wkb), 4326), 4546) AS geom "
-                f"FROM {table}_in"
+                f"CREATE TABLE {table} AS SELECT id, ST_Transform(g, 4546) AS geom, ST_Transform(g, {AREA_SRID}) "
+                f"AS geom_area FROM (SELECT id, ST_SetSRID(ST_GeomFromWKB(wkb), 4326) AS g FROM {table}_in) t"
             )
             cur.execute(f"DROP TABLE {table}_in")
             cur.execute(f"ANALYZE {table}")

@@ -17,7 +17,9 @@ Every measurement runs in a fresh ``python`` subprocess with a private cache fol
     (the slowest imports); the same work stage by stage in one process (import, catalog construction,
     layer loading, reading the sites, the first ``check_siting``, writing the JSON, and a second
     ``check_siting`` for comparison);
-(c) ``lg.catalog()`` in a fresh process with the warm cache (the import of linfen_geo apart).
+(c) ``lg.catalog()`` in a fresh process with the warm cache (the import of linfen_geo apart; the
+    pandas import the table needs included), and again with pandas and geopandas imported first, as
+    in a notebook.
 
 Each cold path is also run under ``cProfile`` in a subprocess; the top 10 functions by cumulative
 time (and by own time) are printed, the top 30 kept. Targets of the issue, reported against:
@@ -146,6 +148,18 @@ print(json.dumps({"import_s": t1 - t0, "catalog_construct_s": t2 - t1, "build_s"
 CATALOG_CODE = r"""
 import json, time
 t0 = time.perf_counter()
+import linfen_geo as lg
+t1 = time.perf_counter()
+table = lg.catalog()
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "catalog_s": t2 - t1, "layers": len(table)}))
+"""
+
+# the same in a session that has pandas and geopandas imported already (a notebook)
+CATALOG_NOTEBOOK_CODE = r"""
+import json, time
+t0 = time.perf_counter()
+import pandas, geopandas
 import linfen_geo as lg
 t1 = time.perf_counter()
 table = lg.catalog()
@@ -309,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
             "import_s": stats([c["out"]["import_s"] for c in cats]),
             "process_wall_s": stats([c["wall"] for c in cats]),
         }
+        nb = [py(CATALOG_NOTEBOOK_CODE, warm) for _ in range(max(args.repeat, 5))]
+        result["catalog_warm_notebook"] = {
+            "what": "fresh process, warm cache, pandas and geopandas imported first (as in a notebook): lg.catalog()",
+            "catalog_s": stats([c["out"]["catalog_s"] for c in nb]),
+        }
         imp = run([sys.executable, "-X", "importtime", "-c", "import linfen_geo"], warm)
         result["catalog_warm"]["importtime_top_level"] = importtime_top(imp["stderr"])
 
@@ -368,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(line("first build, lg.catalog(build=True)", fb["catalog_build_true_s"], TARGETS["first_build_s"]))
     print(line("first build, whole process (wall)", fb["process_wall_s"], TARGETS["first_build_s"]))
-    print(line("lg.catalog(), warm cache", cw["catalog_s"], TARGETS["catalog_warm_s"]))
+    print(line("lg.catalog(), warm cache (imports pandas)", cw["catalog_s"], TARGETS["catalog_warm_s"]))
+    cwn = result["catalog_warm_notebook"]["catalog_s"]
+    print(line("lg.catalog(), warm, pandas imported before", cwn, TARGETS["catalog_warm_s"]))
     print(f"{'import linfen_geo':<44} {cw['import_s']['best']:>7.2f} {cw['import_s']['median']:>8.2f}")
     print(f"linfen-geo layers --build (empty cache): {fb['cli_layers_build_wall_s']:.2f} s wall")
     print("\ncheck-siting stages in one fresh process (median s):")

@@ -23,7 +23,7 @@ import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
-from linfen_geo.crs import require_projected
+from linfen_geo.crs import as_crs, require_projected
 from linfen_geo.errors import InputError
 from linfen_geo.grid.cells import cell_size_m
 
@@ -193,14 +193,14 @@ def mask_to_polygons(mask: xr.DataArray | np.ndarray, like: xr.DataArray | None 
         for g, v in rasterio.features.shapes(arr, mask=arr.astype(bool), transform=transform, connectivity=4)
         if v == 1
     ]
-    return gpd.GeoSeries(geoms, crs=ref.rio.crs)
+    return gpd.GeoSeries(geoms, crs=as_crs(ref.rio.crs))
 
 
 def rasterize_like(geoms: Any, like: xr.DataArray, *, all_touched: bool = False) -> np.ndarray:
     """Boolean grid (shape of ``like``) of the cells whose centre lies in ``geoms`` (any CRS with .crs)."""
     import rasterio.features
 
-    geoms = geoms.to_crs(like.rio.crs)
+    geoms = geoms.to_crs(as_crs(like.rio.crs))
     shapes = (
         [(g, 1) for g in geoms.geometry if g is not None and not g.is_empty]
         if hasattr(geoms, "geometry")

@@ -74,6 +74,7 @@ class LayerSpec:
     units: str | None = None
     classes: str | None = None
     status: str | None = None
+    status_hook: str | None = None  # "module:function" taking the plan, "illustrative" when it models
     source: str | None = None
     licence: str | None = None
     accuracy: str | None = None
@@ -100,6 +101,7 @@ class LayerSpec:
             units=entry.get("units"),
             classes=entry.get("classes"),
             status=entry.get("status"),
+            status_hook=entry.get("status_hook"),
             source=entry.get("source"),
             licence=entry.get("licence"),
             accuracy=entry.get("accuracy"),
@@ -353,10 +355,11 @@ class Catalog:
         if spec.file:
             return self.sources.get(spec.file, {}).get("status", "real")
         # a builder that models some features flags them; the layer is then illustrative as a whole
-        # (``status(plan)`` in the builder's module says so without building the layer)
-        if spec.builder and spec.status != "illustrative":
-            hook = getattr(importlib.import_module(spec.builder.split(":")[0]), "status", None)
-            if callable(hook) and hook(self.plan) == "illustrative":
+        # (its ``status_hook`` says so from the plan without building the layer, or importing the
+        # builder's module)
+        if spec.status_hook and spec.status != "illustrative":
+            module, func = spec.status_hook.split(":")
+            if getattr(importlib.import_module(module), func)(self.plan) == "illustrative":
                 return "illustrative"
         if spec.status:
             return spec.status

@@ -157,7 +157,6 @@ def stretch_fields(
         ``elevation_m``, ``relief_m`` (max - min in the window) and ``slope_deg`` (mean slope
         of the finite cells in the same window).
     """
-    import rasterio.features
     from affine import Affine
 
     require_projected(dem_work, "terrain stretches")
@@ -169,14 +168,15 @@ def stretch_fields(
         halo = _window_cells(dem_work, window) // 2 + 2
         dx = abs(float(dem_work.rio.resolution()[0]))
         nt = (-(-h // tile_cells), -(-w // tile_cells))
-        wanted = rasterio.features.rasterize(
-            [(shapely.buffer(near, window / 2 + 2 * dx), 1)],
-            out_shape=nt,
-            transform=dem_work.rio.transform() * Affine.scale(tile_cells),
-            all_touched=True,
-            fill=0,
-            dtype="uint8",
-        )
+        # the tiles within half a window of ``near``: one vectorised distance test of the tile boxes
+        # (a 2 km buffer of the 6,000-vertex roads took 1.7 s of the first build)
+        t = dem_work.rio.transform() * Affine.scale(tile_cells)
+        ti, tj = np.divmod(np.arange(nt[0] * nt[1]), nt[1])
+        xa, ya = t * (tj, ti)
+        xb, yb = t * (tj + 1, ti + 1)
+        boxes = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
+        shapely.prepare(near)
+        wanted = shapely.dwithin(near, boxes, window / 2 + 2 * dx).reshape(nt)
         relief = np.full(dem_work.shape, np.nan, dtype="float32")
         mean_slope = np.full(dem_work.shape, np.nan, dtype="float32")
         for ti, tj in np.argwhere(wanted):  # tiles along the roads, each filtered as a block

@@ -54,7 +54,7 @@ import shapely
 import xarray as xr
 from skimage.graph import MCP_Geometric
 
-from linfen_geo.crs import MAX_STORED_SEGMENT_M, STORAGE_CRS, to_area_crs, to_storage_crs
+from linfen_geo.crs import MAX_STORED_SEGMENT_M, STORAGE_CRS, as_crs, to_area_crs, to_storage_crs
 from linfen_geo.errors import InputError
 from linfen_geo.geometry import make_valid_structure
 from linfen_geo.grid import to_work_grid
@@ -134,7 +134,7 @@ def _area_m2(geom: Any, crs: Any) -> float:
 
 def _grow(order: np.ndarray, target_m2: float, dem: xr.DataArray, r: float) -> tuple[int, Any, float]:
     """Smallest cell count whose smoothed footprint reaches ``target_m2`` (or the closer neighbour)."""
-    crs = dem.rio.crs
+    crs = as_crs(dem.rio.crs)  # one pyproj CRS, not one per GeoSeries
     # the closing only adds area, so enough raw cells (true area of the first cell, 1 % margin) bound n
     first = _area_m2(_footprint(order, 1, dem, r), crs)
     lo, hi = 1, min(len(order), int(np.ceil(1.01 * target_m2 / first)) + 1)
@@ -194,7 +194,7 @@ def _order(grid: xr.DataArray, seed: tuple[int, int], descent_ref_m: float, pass
 
 def _cut(order: np.ndarray, grid: xr.DataArray, r: float, outline_w: Any, target_m2: float) -> Any:
     """Closed footprint of the fewest first cells whose part inside ``outline_w`` reaches ``target_m2``."""
-    crs = grid.rio.crs
+    crs = as_crs(grid.rio.crs)  # one pyproj CRS, not one per GeoSeries
 
     def area(n: int) -> float:
         return _area_m2(shapely.intersection(_footprint(order, n, grid, r), outline_w), crs)
@@ -296,7 +296,7 @@ def grow_reserves(
             f"reserve_rules: core_share {core_share} and buffer_share {buffer_share} must be > 0 and add up to < 1"
         )
     full = to_work_grid(dem, resolution_m, snap=False)
-    crs = full.rio.crs
+    crs = as_crs(full.rio.crs)  # one pyproj CRS, not one per GeoSeries
     half = abs(float(full.rio.resolution()[0])) / 2
     counties_ll = to_storage_crs(counties)
     county_geoms = np.asarray(counties_ll.geometry.values)
