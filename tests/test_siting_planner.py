@@ -4,7 +4,10 @@ when/unless conditions, the 三区三线 preset and its "not checked" layers."""
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import box
 
 from linfen_geo.analysis.siting import check_siting
@@ -267,3 +270,38 @@ def test_waived_only_contacts_are_reported(catalog, red_point):
     assert report.summary()["verdict"].iloc[0] == "clear"
     w = report.waived
     assert len(w) == 1 and w["waived"].iloc[0] == "W" and w["project_type"].iloc[0] == "monitoring"
+
+
+def test_dask_path_applies_project_type_conditions_like_check_siting(catalog, seat, red_point):
+    """The partitioned path carries the rules' condition columns to the workers (it once dropped them)."""
+    pytest.importorskip("dask_geopandas")
+    from linfen_geo.analysis.siting import check_siting_dask
+
+    rules = [
+        {"id": "W", "layer": "redlines", "verdict": "prohibited", "unless": {"project_type": ["monitoring"]}},
+        {"id": "V", "layer": "redlines", "verdict": "review"},
+    ]
+    pts = [red_point, seat, red_point, red_point]
+    sites = _sites(pts, ["monitoring", "mining", "mining", "monitoring"])
+    a = check_siting(sites, rules=rules, catalog=catalog)
+    b = check_siting_dask(sites, rules=rules, catalog=catalog, npartitions=3)
+    assert a.summary()["verdict"].tolist() == ["review", "clear", "prohibited", "review"]
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    pd.testing.assert_frame_equal(a.waived, b.waived)
+
+
+def test_dask_path_on_a_distributed_client_equals_check_siting(catalog, seat, red_point):
+    pytest.importorskip("dask_geopandas")
+    distributed = pytest.importorskip("distributed")
+    from linfen_geo.analysis.siting import check_siting_dask
+
+    rng = np.random.default_rng(3)
+    pts = [shapely.Point(red_point.x + dx, red_point.y + dy) for dx, dy in rng.normal(0, 4000, (60, 2))]
+    sites = _sites(pts, ["mining"] * len(pts))
+    a = check_siting(sites, catalog=catalog)
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as client:
+        b = check_siting_dask(sites, catalog=catalog, npartitions=4, scheduler=client)
+    assert set(a.summary()["verdict"]) >= {"prohibited", "clear"}
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())

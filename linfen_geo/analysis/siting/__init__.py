@@ -37,12 +37,12 @@ How it is computed (vectorised; no Python loop over sites or features):
    for the others GEOS's ``STRtree.query_nearest`` over the outline segments
    with exact GEOS distances, in threads (see :mod:`.nearest`).
 
-The package's modules: :mod:`.api` (:func:`check_siting`,
-:func:`check_siting_dask`: catalog, plan and set-up), :mod:`.rules` (the
+The package's modules: :mod:`.api` (:func:`check_siting`:
+catalog, plan and set-up), :mod:`.rules` (the
 ``[siting]`` section, validated), :mod:`.layers` (control layers prepared),
 :mod:`.pieces` (subdivision and its cache), :mod:`.contacts` (touching pairs and
 overlaps), :mod:`.parallel` (threads), :mod:`.engine` (the rule engine),
-:mod:`.nearest` (nearest-feature distances), :mod:`.report`
+:mod:`.nearest` (nearest-feature distances), :mod:`.partitioned` (:func:`check_siting_dask`), :mod:`.report`
 (:class:`SitingReport`); its map is :func:`linfen_geo.viz.siting_map.plot_siting`.
 
 Points, lines and polygons are all valid sites:
@@ -77,7 +77,8 @@ Examples
 {'site_id': ['A', 'B'], 'rule': ['R1', 'R6'], 'feature_id': ['HX1', 'HX1'], 'distance_m': [0.0, 100.0]}
 """
 
-from linfen_geo.analysis.siting.api import check_siting, check_siting_dask
+from linfen_geo.analysis.siting.api import check_siting
+from linfen_geo.analysis.siting.partitioned import check_siting_dask
 from linfen_geo.analysis.siting.pieces import DEFAULT_MAX_VERTICES, clear_piece_cache, subdivide
 from linfen_geo.analysis.siting.report import SitingReport
 

@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from linfen_geo.analysis.siting.engine import SitingResult, concat_results, evaluate, threads
-from linfen_geo.analysis.siting.layers import LayerInput, SitingLayer, prepare_layers, private_copy
-from linfen_geo.analysis.siting.nearest import nearest_index
+from linfen_geo.analysis.siting.engine import SitingResult, evaluate
+from linfen_geo.analysis.siting.layers import LayerInput, SitingLayer, prepare_layers
 from linfen_geo.analysis.siting.outside import outside_layers
 from linfen_geo.analysis.siting.pieces import DEFAULT_MAX_VERTICES
 from linfen_geo.analysis.siting.project import assign_project_types
@@ -38,7 +37,7 @@ from linfen_geo.errors import InputError
 from linfen_geo.io.sites import read_sites
 from linfen_geo.io.sites.normalise import REPAIR_TOLERANCE
 
-__all__ = ["build_report", "check_siting", "check_siting_dask", "resolve_layer_inputs"]
+__all__ = ["build_report", "check_siting", "resolve_layer_inputs"]
 
 
 def _spec_id(catalog: Any, name: str | None) -> str | None:
@@ -400,92 +399,3 @@ def _mark_outside(report: SitingReport, sites: gpd.GeoDataFrame, catalog: Any) -
             f"{' ...' if len(ids) > 10 else ''}; they {hint}",
         )
     return report
-
-
-def check_siting_dask(
-    sites: Any,
-    *,
-    npartitions: int | None = None,
-    layers: Mapping[str, Any] | None = None,
-    rules: Any = None,
-    crs: Any = None,
-    catalog: Any = None,
-    max_vertices: int = DEFAULT_MAX_VERTICES,
-    scheduler: str | None = None,
-) -> SitingReport:
-    """:func:`check_siting` on dask-geopandas partitions, spatially shuffled (Hilbert curve).
-
-    The layers are prepared once (subdivision, trees) and shared by every
-    partition; each partition is checked by the same vectorised code, so the
-    report equals :func:`check_siting`'s.
-
-    Parameters
-    ----------
-    sites
-        A ``dask_geopandas.GeoDataFrame`` (computed partition by partition;
-        site ids from an id column, else the row index + 1) or anything
-        :func:`check_siting` accepts.
-    npartitions
-        Partitions for non-dask input (default: 2 per CPU).
-    layers, rules, crs, catalog, max_vertices
-        As for :func:`check_siting`.
-    scheduler
-        Dask scheduler (``"threads"`` by default; ``"processes"``, ``"sync"``,
-        or a distributed client's).
-
-    Returns
-    -------
-    SitingReport
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import box
-    >>> red = gpd.GeoSeries([box(500000, 3995000, 501000, 3996000)], crs=4546)
-    >>> sites = gpd.GeoSeries([box(500000 + 300 * i, 3996050, 500100 + 300 * i, 3996150) for i in range(8)], crs=4546)
-    >>> check_siting_dask(sites, npartitions=3, layers={"redlines": red}).verdicts.tolist()
-    ['review', 'review', 'review', 'review', 'review', 'clear', 'clear', 'clear']
-    """
-    import dask
-    import dask_geopandas
-
-    cfg, prepared, notes = _setup(layers, rules, catalog, max_vertices)
-    if isinstance(sites, dask_geopandas.GeoDataFrame):
-        from linfen_geo.io.sites import ID_COLUMNS
-
-        ddf = sites
-        if not any(c in ddf.columns for c in ID_COLUMNS):
-            ddf = ddf.assign(site_id=(ddf.index + 1).astype(str))
-        parts = ddf.to_delayed()
-        read = dask.delayed(lambda p: read_sites(p, crs=crs))
-        gdfs = dask.compute(*[read(p) for p in parts], scheduler=scheduler)
-        site_gdf = pd.concat([g for g in gdfs if len(g)], ignore_index=True)
-        if not len(site_gdf):
-            raise InputError("dask input: no features: the input is empty")
-        site_gdf = gpd.GeoDataFrame(site_gdf, geometry="geometry", crs=STORAGE_CRS)
-        site_gdf.attrs = dict(gdfs[0].attrs)
-        dup = site_gdf["site_id"].duplicated()
-        if dup.any():
-            raise InputError(f"dask input: duplicate site id {site_gdf.loc[dup, 'site_id'].iloc[0]!r}")
-    else:
-        site_gdf = read_sites(sites, crs=crs)
-    n = len(site_gdf)
-    frame = gpd.GeoDataFrame({"_order": np.arange(n)}, geometry=site_gdf.geometry.values, crs=STORAGE_CRS)
-    nparts = max(1, min(n, npartitions or 2 * threads()))
-    ddf = dask_geopandas.from_geopandas(frame, npartitions=nparts)
-    if nparts > 1:
-        ddf = ddf.spatial_shuffle(by="hilbert", npartitions=nparts)
-
-    for name, lay in prepared.items():  # build the shared nearest-feature indexes before the tasks start
-        if name == cfg.nearest_layer or any(r.layer == name and r.contact == "within" for r in cfg.rules):
-            nearest_index(lay.pieces)
-
-    def _run(part: gpd.GeoDataFrame) -> tuple[SitingResult, np.ndarray]:
-        # GEOS prepared geometries build their indexes lazily and are not safe to share between threads:
-        # each task gets its own prepared copies of the pieces (the trees are read-only and shared)
-        local = {name: private_copy(lay) for name, lay in prepared.items()}
-        return evaluate(np.asarray(part.geometry.values, dtype=object), local, cfg), part["_order"].to_numpy()
-
-    outs = dask.compute(*[dask.delayed(_run)(p) for p in ddf.to_delayed()], scheduler=scheduler)
-    result = concat_results([o[0] for o in outs], [o[1].astype(np.intp) for o in outs], n)
-    return _mark_outside(build_report(site_gdf, result, cfg, prepared, notes), site_gdf, catalog)

@@ -393,9 +393,10 @@ def concat_results(parts: Sequence[SitingResult], orders: Sequence[np.ndarray], 
     frames, wframes = [], []
     for p, o in zip(parts, orders, strict=True):
         for src, dst in ((p.contacts, frames), (p.waived, wframes)):
-            c = src.copy()
-            c["site"] = o[c["site"].to_numpy(dtype=np.intp)] if len(c) else c["site"]
-            dst.append(c)
+            if len(src):  # an empty part's frame has no dtypes: it would turn the columns to object
+                c = src.copy()
+                c["site"] = o[c["site"].to_numpy(dtype=np.intp)]
+                dst.append(c)
     contacts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CONTACT_COLUMNS)
     waived = pd.concat(wframes, ignore_index=True) if wframes else pd.DataFrame(columns=WAIVED_COLUMNS)
     return SitingResult(
