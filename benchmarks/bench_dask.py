@@ -17,8 +17,9 @@ method in its own fresh process, one after the other:
 Each run is timed from the GeoDataFrame in memory to ``summary()`` (reading and normalising the
 sites, the spatial shuffle, the checks and the report). The peak memory of the run is the process's
 VmHWM after a reset just before it (the caller's process; and for the cluster, each worker's peak).
-The spatial shuffle alone (``from_geopandas`` + ``spatial_shuffle(by="hilbert")`` + ``persist``)
-is timed apart in the threaded run. Every method's per-site summary (verdict, overlap, nearest
+The spatial partitioning alone is timed apart in the threaded run, both as check_siting_dask does
+it (``hilbert_partitions``: Hilbert order of the sites in memory) and through dask's shuffle
+(``from_geopandas`` + ``spatial_shuffle(by="hilbert")`` + ``persist``), which it used before. Every method's per-site summary (verdict, overlap, nearest
 distance, conflict-free area) must equal ``single``'s exactly; the script says whether it does.
 Results in ``benchmarks/results/dask.json``.
 """
@@ -68,18 +69,23 @@ def child(method: str, n: int, partitions: int, out: str) -> dict:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
         res["workers"] = "2 processes x 1 thread"
-    if method == "dask_threads":
+    if method == "dask_threads":  # the spatial partitioning alone: in memory (used) and through dask's shuffle
         import dask
         import dask_geopandas
         import geopandas as gpd
 
+        from linfen_geo.analysis.siting.partitioned import hilbert_partitions
+
+        t0 = time.perf_counter()
+        hilbert_partitions(np.asarray(raw.geometry.values, dtype=object), partitions)
+        res["hilbert_partitions_seconds"] = round(time.perf_counter() - t0, 2)
         frame = gpd.GeoDataFrame({"_order": np.arange(n)}, geometry=raw.geometry.values, crs=raw.crs)
         t0 = time.perf_counter()
         ddf = dask_geopandas.from_geopandas(frame, npartitions=partitions)
         ddf.spatial_shuffle(by="hilbert", npartitions=partitions, calculate_partitions=False).persist(
             scheduler="threads"
         )
-        res["spatial_shuffle_seconds"] = round(time.perf_counter() - t0, 2)
+        res["dask_spatial_shuffle_seconds"] = round(time.perf_counter() - t0, 2)
         del ddf, frame
         dask.config.set(scheduler="threads")
     rss0 = _proc_kib("VmRSS")

@@ -4,6 +4,24 @@
 :func:`overlaps` measures the polygon sites' overlaps against the layer's pieces
 cut in ``AREA_CRS`` (:class:`~linfen_geo.analysis.siting.pieces.Pieces`), so an
 overlap equals ``area(site ∩ feature)`` computed there whole.
+
+Examples
+--------
+>>> from concurrent.futures import ThreadPoolExecutor
+>>> import numpy as np
+>>> from shapely.geometry import box
+>>> from linfen_geo.analysis.siting.pieces import geometry_family, pieces_for
+>>> from linfen_geo.crs import AREA_CRS, STORAGE_CRS, WORK_CRS, reproject
+>>> red = reproject([box(500000, 3995000, 501000, 3996000)], WORK_CRS, STORAGE_CRS)
+>>> pc, _ = pieces_for(red, 64)
+>>> site = reproject([box(500900, 3995000, 501100, 3995100)], WORK_CRS, STORAGE_CRS)   # half inside
+>>> with ThreadPoolExecutor(1) as pool:
+...     work = reproject(site, STORAGE_CRS, WORK_CRS)
+...     sites = Sites(work, geometry_family(shapely.get_type_id(work)), pool.submit(reproject, site, STORAGE_CRS, AREA_CRS))
+...     t = touching_pairs(sites, pc, 1)
+...     pairs, overlap = overlaps(sites, pc, t, 1)
+>>> t.hit_site.tolist(), bool(abs(overlap[0] / sites.area_m2[0] - 0.5) < 1e-3)
+([0], True)
 """
 
 from __future__ import annotations
