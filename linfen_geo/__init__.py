@@ -85,6 +85,7 @@ _LAZY = {
     "forest_coverage": "linfen_geo.analysis.indicators",
     "tabulate_classes": "linfen_geo.analysis.zonal",
     "check_siting": "linfen_geo.analysis.siting",
+    "check_siting_dask": "linfen_geo.analysis.siting",
     "corridor_greening": "linfen_geo.analysis.greening",
     "security_pattern": "linfen_geo.pattern",
     "GreeningResult": "linfen_geo.analysis.greening",
@@ -136,7 +137,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         overlap_matrix,
         pairwise_within,
     )
-    from linfen_geo.analysis.siting import SitingReport, check_siting  # noqa: F401
+    from linfen_geo.analysis.siting import SitingReport, check_siting, check_siting_dask  # noqa: F401
     from linfen_geo.analysis.zonal import tabulate_classes  # noqa: F401
     from linfen_geo.crs import (  # noqa: F401
         AREA_CRS,
