@@ -156,16 +156,9 @@ print(json.dumps({"import_s": t1 - t0, "catalog_s": t2 - t1, "layers": len(table
 """
 
 # the same in a session that has pandas and geopandas imported already (a notebook)
-CATALOG_NOTEBOOK_CODE = r"""
-import json, time
-t0 = time.perf_counter()
-import pandas, geopandas
-import linfen_geo as lg
-t1 = time.perf_counter()
-table = lg.catalog()
-t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "catalog_s": t2 - t1, "layers": len(table)}))
-"""
+CATALOG_NOTEBOOK_CODE = CATALOG_CODE.replace(
+    "import linfen_geo as lg", "import pandas, geopandas\nimport linfen_geo as lg"
+)
 
 CATALOG_PROFILE_CODE = r"""
 import cProfile, json
