@@ -545,6 +545,7 @@ class Catalog:
             spec = self.spec("city_outline")
             gdf = self._read_file(spec, self.data_dir / spec.file, label="layer 'city_outline'")
             self._study_area = shapely.union_all(gdf.geometry.values)
+            shapely.prepare(self._study_area)  # every siting check asks it of all its sites
         return self._study_area
 
     def _check_overlaps_city(self, name: str, obj: Any) -> None:

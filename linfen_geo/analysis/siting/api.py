@@ -365,7 +365,6 @@ def outside_study_area(sites: gpd.GeoDataFrame, area: Any) -> tuple[np.ndarray, 
     from linfen_geo.placement import describe, placement
 
     geoms = np.asarray(sites.geometry.values, dtype=object)
-    shapely.prepare(area)  # once: the study area is cached with the catalog
     mask = ~shapely.intersects(area, geoms)
     if not mask.any():
         return mask, ""

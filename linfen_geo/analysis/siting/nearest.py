@@ -33,14 +33,13 @@ Examples
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import shapely
 
-from linfen_geo.analysis.siting.parallel import threads
+from linfen_geo.analysis.siting.parallel import chunked
 from linfen_geo.analysis.siting.pieces import Pieces, geometry_family
 
 __all__ = [
@@ -54,7 +53,7 @@ __all__ = [
 
 #: largest spacing of the points along protected outlines used for the distance lower bounds
 OUTLINE_SPACING_M = 200.0
-#: sites per thread below which the nearest search runs in one thread
+#: fewest sites per thread of the nearest search
 _MIN_CHUNK = 5_000
 
 
@@ -78,6 +77,10 @@ def outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> seg, owner = outline_segments(np.array([box(0, 0, 1, 1), Point(5, 5)]))
     >>> len(seg), owner.tolist(), round(float(shapely.length(seg).sum()), 9)
     (5, [0, 0, 0, 0, 1], 4.0)
+    >>> from shapely.geometry import Polygon   # a repeated vertex gives a point, not a 0-length segment
+    >>> seg, _ = outline_segments(np.array([Polygon([(0, 0), (1, 0), (1, 0), (1, 1)])]))
+    >>> shapely.get_type_id(seg).tolist()
+    [1, 0, 1, 1]
     """
     fam = geometry_family(shapely.get_type_id(geoms))
     outline = np.where(fam == 2, shapely.boundary(geoms), geoms)
@@ -91,12 +94,11 @@ def outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lines = np.flatnonzero(pfam == 1)
     xy, li = shapely.get_coordinates(parts[lines], return_index=True)
     same = li[1:] == li[:-1]
-    seg = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    a, b, seg_owner = xy[:-1][same], xy[1:][same], owner[lines][li[:-1][same]]
+    zero = (a == b).all(axis=1)  # repeated vertices: a point, not a segment of length 0
+    seg = np.where(zero, shapely.points(a), shapely.linestrings(np.stack([a, b], axis=1)))
     pts = np.flatnonzero(pfam == 0)
-    return (
-        np.concatenate([seg, parts[pts]]),
-        np.concatenate([owner[lines][li[:-1][same]], owner[pts]]).astype(np.intp),
-    )
+    return np.concatenate([seg, parts[pts]]), np.concatenate([seg_owner, owner[pts]]).astype(np.intp)
 
 
 def nearest_index(pc: Pieces) -> NearestIndex:
@@ -115,9 +117,7 @@ def nearest_index(pc: Pieces) -> NearestIndex:
         from scipy.spatial import cKDTree
 
         elements, element_feature = outline_segments(pc.features_work)
-        fam = geometry_family(shapely.get_type_id(pc.features_work))
-        outline = np.where(fam == 2, shapely.boundary(pc.features_work), pc.features_work)
-        xy = np.unique(shapely.get_coordinates(shapely.segmentize(outline, OUTLINE_SPACING_M)), axis=0)
+        xy = np.unique(shapely.get_coordinates(shapely.segmentize(elements, OUTLINE_SPACING_M)), axis=0)
         pc.nearest = NearestIndex(
             outline_tree=cKDTree(xy) if len(xy) else None,
             elements=elements,
@@ -183,26 +183,17 @@ def nearest_far(g: np.ndarray, pc: Pieces) -> tuple[np.ndarray, np.ndarray]:
         Position of the nearest feature in the layer.
     """
     idx = nearest_index(pc)
-    dist = np.full(len(g), np.inf)
-    feature = np.zeros(len(g), dtype=np.intp)
     if not len(g) or not len(idx.elements):
-        return dist, feature
+        return np.full(len(g), np.inf), np.zeros(len(g), dtype=np.intp)
 
-    def one(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        (si, ej), d = idx.tree.query_nearest(g[lo:hi], return_distance=True, all_matches=False)
-        return si + lo, ej, d
+    def nearest(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # one row per site, empty ones inf
+        dist, element = np.full(len(geoms), np.inf), np.zeros(len(geoms), dtype=np.intp)
+        (si, ej), d = idx.tree.query_nearest(geoms, return_distance=True, all_matches=False)
+        dist[si], element[si] = d, ej
+        return dist, element
 
-    k = max(1, min(threads(), len(g) // _MIN_CHUNK))
-    cuts = np.linspace(0, len(g), k + 1).astype(int)
-    if k == 1:
-        parts = [one(0, len(g))]
-    else:
-        with ThreadPoolExecutor(k) as ex:
-            parts = list(ex.map(one, cuts[:-1], cuts[1:]))
-    for si, ej, d in parts:
-        dist[si] = d
-        feature[si] = idx.element_feature[ej]
-    return dist, feature
+    dist, element = chunked(nearest, g, min_chunk=_MIN_CHUNK)
+    return dist, idx.element_feature[element]
 
 
 def nearest_of_touching(

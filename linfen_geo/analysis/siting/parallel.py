@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,11 @@ def threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def chunked(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_chunk: int = 20_000) -> np.ndarray:
-    """Apply a vectorised shapely function in threads (GEOS releases the GIL)."""
+def chunked(func: Callable[..., Any], *arrays: np.ndarray, min_chunk: int = 20_000) -> Any:
+    """Apply a vectorised shapely function in threads (GEOS releases the GIL), chunks of ``min_chunk`` or more.
+
+    ``func`` returns one array per input row, or a tuple of such arrays (each is concatenated).
+    """
     n = len(arrays[0])
     k = threads()
     if k < 2 or n < 2 * min_chunk:
@@ -33,4 +37,6 @@ def chunked(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_chunk: int
     bounds = np.linspace(0, n, k + 1).astype(int)
     with ThreadPoolExecutor(k) as ex:
         parts = list(ex.map(lambda i: func(*(a[bounds[i] : bounds[i + 1]] for a in arrays)), range(k)))
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
     return np.concatenate(parts)
