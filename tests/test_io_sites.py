@@ -675,3 +675,22 @@ def test_jzd_with_xian80_header_needs_crs(tmp_path):
     out = read_sites(path, crs=2361)
     assert out.attrs["source_crs"] == "EPSG:2361"
     assert out.geometry.iloc[0].centroid.x == pytest.approx(111.0, abs=0.01)
+
+
+def test_geoparquet_and_plain_parquet(tmp_path, base):
+    """GeoParquet keeps its CRS (here Gauss-Kruger); a plain Parquet table is read like a CSV."""
+    gk = base.to_crs(4546)
+    gk.to_parquet(tmp_path / "sites.parquet")
+    got = read_sites(tmp_path / "sites.parquet")
+    assert got.attrs["source_crs"] == "EPSG:4546" and str(got.crs) == "EPSG:4326"
+    assert got.geometry.reset_index(drop=True).geom_equals_exact(base.geometry, tolerance=1e-9).all()
+    (tmp_path / "sites.parquet").rename(tmp_path / "sites.bin")  # no suffix: sniffed from its magic bytes
+    assert len(read_sites(tmp_path / "sites.bin")) == len(base)
+    pd.DataFrame({"name": ["甲", "乙"], "lon": [111.5, 111.6], "lat": [36.1, None]}).to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(InputError, match="lat"):  # the gap in row 2 is named, not read as "nan"
+        read_sites(tmp_path / "t.parquet")
+    pd.DataFrame({"name": ["甲"], "lon": [111.5], "lat": [36.1]}).to_parquet(tmp_path / "t1.parquet")
+    assert read_sites(tmp_path / "t1.parquet").geometry.iloc[0].equals(Point(111.5, 36.1))
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="cannot read the Parquet file"):
+        read_sites(tmp_path / "bad.parquet")

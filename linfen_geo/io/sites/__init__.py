@@ -18,6 +18,7 @@ input                     how it is read
                           ``lat``/``latitude``/``纬度``; decimal or 度分秒), else
                           ``x``/``y`` (easting/northing) columns
 ``.xlsx`` ``.xls``        like CSV (``layer`` picks the sheet)
+``.parquet``              GeoParquet (geopandas; CRS from its metadata), else a table like CSV
 ``.wkt``                  one WKT geometry per line, or a single geometry (``SRID=n;`` allowed)
 ``.txt``                  界址点 exchange file (:mod:`linfen_geo.io.jzd`), WKT lines or a table
 other                     sniffed from the content, else handed to GDAL

@@ -83,6 +83,23 @@ def _read_text_file(path: Path, where: str, encoding: str | None, crs: Any, kind
     return _Raw(gdf, where, str(path), "CSV", lonlat_columns=lonlat, attrs={"encoding": used, "geometry_from": what})
 
 
+def _read_parquet(path: Path, where: str) -> _Raw:
+    """GeoParquet (geometry and CRS from its metadata), else a plain Parquet table read like a CSV."""
+    try:
+        return _Raw(gpd.read_parquet(path), where, str(path), "GeoParquet")
+    except ValueError as exc:
+        if "geo" not in str(exc).lower():  # not "Missing geo metadata": a broken file
+            raise InputError(f"{where}: cannot read the Parquet file: {_one_line(exc)}") from None
+    except Exception as exc:
+        raise InputError(f"{where}: cannot read the Parquet file: {_one_line(exc)}") from None
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:
+        raise InputError(f"{where}: cannot read the Parquet file: {_one_line(exc)}") from None
+    gdf, lonlat, what = _table_to_gdf(df.astype(str).where(df.notna()), where, first_line=1)  # as Excel: text, gaps NaN
+    return _Raw(gdf, where, str(path), "Parquet", lonlat_columns=lonlat, attrs={"geometry_from": what})
+
+
 def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Raw:
     where = str(path)
     if not path.exists():
@@ -93,7 +110,7 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
     suffix = path.suffix.lower()
     if path.is_file() and suffix not in (
         ".csv", ".tsv", ".txt", ".wkt", ".kml", ".kmz", ".shp", ".zip", ".xlsx", ".xls",
-        ".geojson", ".json", ".gpkg", ".fgb", ".gml", ".gpx", ".dxf", ".sqlite",
+        ".geojson", ".json", ".gpkg", ".fgb", ".gml", ".gpx", ".dxf", ".sqlite", ".parquet", ".geoparquet",
     ):  # fmt: skip
         with path.open("rb") as fh:
             head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -103,6 +120,8 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
             suffix = ".geojson"
         elif head.startswith(b"PK"):
             suffix = ".zip"
+        elif head.startswith(b"PAR1"):
+            suffix = ".parquet"
         elif not head.startswith(b"\x00"):
             suffix = ".txt"
     if suffix in (".csv", ".tsv"):
@@ -119,6 +138,8 @@ def _read_path(path: Path, *, crs: Any, layer: Any, encoding: str | None) -> _Ra
         return _read_dxf_raw(path, where, layer, encoding, crs)
     if suffix in (".shp", ".zip"):
         return _read_vector(path, where, layer, encoding, "ESRI Shapefile" if suffix == ".shp" else "zip")
+    if suffix in (".parquet", ".geoparquet"):
+        return _read_parquet(path, where)
     if suffix in (".xlsx", ".xls"):
         try:
             df = pd.read_excel(path, sheet_name=0 if layer is None else layer, dtype=str)
