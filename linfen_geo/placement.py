@@ -186,7 +186,11 @@ def describe(p: Placement, src: Any = None, *, study_area: str = "Linfen") -> st
     --------
     >>> describe(Placement(False, 268.4, "east", "lon 114.0..114.1, lat 36.1..36.2", ["EPSG:4546"]), "EPSG:4547")
     'lie 268 km east of Linfen (lon 114.0..114.1, lat 36.1..36.2) when read as EPSG:4547; as EPSG:4546 they would lie in Linfen'
+    >>> describe(Placement(True, 0.0, "", "lon 111.20..112.20, lat 35.60..36.60"), "EPSG:4326")   # beside its edge
+    'lie beyond the outline of Linfen, though their extent (lon 111.20..112.20, lat 35.60..36.60) meets it: the CRS fits'
     """
+    if p.inside:  # their extent meets the study area: the CRS is right, these features are past its edge
+        return f"lie beyond the outline of {study_area}, though their extent ({p.at}) meets it: the CRS fits"
     where = (
         f"lie {p.distance_km:,.0f} km {p.direction} of {study_area} ({p.at})"
         if np.isfinite(p.distance_km)

@@ -6,7 +6,9 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from shapely.geometry import box
 
 from linfen_geo.analysis.siting import check_siting
@@ -82,3 +84,19 @@ def test_jzd_with_the_wrong_zone_number(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1, err
     assert "outside Linfen" in err and "zone 37 (CM 111E)" in err
+
+
+def test_sites_just_past_the_edge_are_not_said_to_be_0_km_away(catalog):
+    """Outside sites whose extent meets Linfen (around its edge) get a clause that says so, not '0 km  of'."""
+    from linfen_geo.analysis.siting.api import outside_study_area
+    from linfen_geo.io.sites import read_sites
+
+    area = catalog.study_area()
+    c = shapely.centroid(area)
+    ring = shapely.get_coordinates(shapely.boundary(area))
+    far = ring[np.argmax(np.hypot(*(ring - ring[0]).T))]  # two points of the outline on opposite sides
+    outs = [shapely.Point(e + (e - (c.x, c.y)) * 0.02).buffer(0.001) for e in (ring[0], far)]
+    sites = read_sites([c.buffer(0.001), *outs], crs=4326)
+    mask, hint = outside_study_area(sites, area)
+    assert mask.tolist() == [False, True, True]  # the two outside sites' extent spans Linfen
+    assert "0 km" not in hint and hint.startswith("lie beyond the outline of Linfen") and "the CRS fits" in hint
